@@ -1,0 +1,30 @@
+// Jest runs in CommonJS mode: Nest 12 ships ES modules only, so @swc/jest also transforms
+// @nestjs (and other ESM-only) packages, and relative imports lose their `.js` extension.
+const swcOptions = {
+  jsc: {
+    target: 'es2022',
+    parser: { syntax: 'typescript', decorators: true, dynamicImport: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+const shared = {
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@langchain/langgraph-sdk|p-queue|p-timeout|eventemitter3|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
+  moduleNameMapper: {
+    '^@riser/(run-core|auth|persistence|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{src,libs,bench}/**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

@@ -1,0 +1,11 @@
+export { AuthModule, type AuthModuleAsyncOptions } from './auth.module.js';
+export { AUTH_OPTIONS, type AuthOptions, type JwtAlgorithm } from './auth.options.js';
+export { AuthGuard } from './auth.guard.js';
+export { AuthError } from './errors.js';
+export { TokenVerifier } from './token-verifier.js';
+export { ApiKeyVerifier, hashApiKey } from './api-key.verifier.js';
+export { JwtStrategy } from './jwt.strategy.js';
+export { Public, AllowQueryToken, CurrentPrincipal } from './decorators.js';
+export { DEFAULT_TENANT, hasRole, type Principal } from './principal.js';
+export { loadOrCreateDevSecret } from './dev-secret.js';
+export { mintToken, type MintOptions } from './token-minter.js';

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options.js';
+import { AuthError } from './errors.js';
+import { createKeyResolver, type KeyResolver } from './key-resolver.js';
+import { DEFAULT_TENANT, type Principal } from './principal.js';
+
+/**
+ * Verifies a bearer token into a Principal. The HTTP strategy (passport-jwt) and the
+ * Socket.IO handshake both go through the options and key resolver built here, so every
+ * door checks tokens the same way: algorithm allowlist, issuer, audience, expiry.
+ */
+@Injectable()
+export class TokenVerifier {
+  private readonly keys: KeyResolver;
+  readonly verifyOptions: jwt.VerifyOptions;
+
+  constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthOptions) {
+    this.keys = createKeyResolver(options);
+    this.verifyOptions = {
+      algorithms: options.algorithms,
+      issuer: options.issuer,
+      audience: options.audience,
+      clockTolerance: options.clockToleranceSec,
+    };
+  }
+
+  /** For passport-jwt's `secretOrKeyProvider`. */
+  keyFor(rawToken: string): Promise<unknown> {
+    const decoded = jwt.decode(rawToken, { complete: true });
+    if (!decoded || typeof decoded === 'string') return Promise.reject(new AuthError('malformed token'));
+    return this.keys.resolve(decoded.header.kid);
+  }
+
+  async verify(token: string | undefined): Promise<Principal> {
+    if (!token) throw new AuthError('missing bearer token');
+    const key = await this.keyFor(token);
+    let payload: jwt.JwtPayload | string;
+    try {
+      payload = jwt.verify(token, key as jwt.Secret, this.verifyOptions);
+    } catch (err) {
+      throw new AuthError(describe(err));
+    }
+    return this.toPrincipal(payload);
+  }
+
+  /** Maps verified claims to a principal; a token without a subject is refused. */
+  toPrincipal(payload: jwt.JwtPayload | string): Principal {
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !payload.sub) {
+      throw new AuthError('token has no subject');
+    }
+    const tenant = payload[this.options.tenantClaim];
+    const roles = payload[this.options.rolesClaim];
+    return {
+      sub: payload.sub,
+      tenant: typeof tenant === 'string' && tenant ? tenant : DEFAULT_TENANT,
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : typeof roles === 'string' ? roles.split(/[ ,]+/).filter(Boolean) : [],
+      via: 'jwt',
+      expiresAt: payload.exp,
+    };
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof jwt.TokenExpiredError) return 'token expired';
+  if (err instanceof jwt.NotBeforeError) return 'token not yet valid';
+  if (err instanceof jwt.JsonWebTokenError) return `invalid token: ${err.message}`;
+  return 'invalid token';
+}

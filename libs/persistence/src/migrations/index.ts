@@ -1,0 +1,6 @@
+import type { Migration } from './migration.js';
+import { threadsAndRuns } from './001-threads-and-runs.js';
+
+/** Every schema change, in order. Append only: a released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns];
+export type { Migration };

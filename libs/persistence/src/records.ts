@@ -1,0 +1,42 @@
+/** Who owns a record: the principal's subject within its tenant. */
+export interface Owner {
+  sub: string;
+  tenant: string;
+}
+
+export type ThreadStatus = 'idle' | 'busy' | 'interrupted' | 'error';
+
+export interface ThreadRecord {
+  threadId: string;
+  owner: Owner;
+  status: ThreadStatus;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type RunStatus = 'pending' | 'running' | 'success' | 'error' | 'timeout' | 'interrupted' | 'cancelled';
+
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'success',
+  'error',
+  'timeout',
+  'interrupted',
+  'cancelled',
+]);
+
+export interface RunRecord {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  owner: Owner;
+  status: RunStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  kwargs: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  multitaskStrategy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Database, type Queryable } from './database.js';
+import type { Owner, ThreadRecord, ThreadStatus } from './records.js';
+
+interface ThreadRow {
+  thread_id: string;
+  owner_sub: string;
+  tenant: string;
+  status: ThreadStatus;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toRecord = (row: ThreadRow): ThreadRecord => ({
+  threadId: row.thread_id,
+  owner: { sub: row.owner_sub, tenant: row.tenant },
+  status: row.status,
+  metadata: row.metadata,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+@Injectable()
+export class ThreadStore {
+  constructor(private readonly db: Database) {}
+
+  async get(threadId: string, q: Queryable = this.db): Promise<ThreadRecord | undefined> {
+    const { rows } = await q.query<ThreadRow>('SELECT * FROM riser.threads WHERE thread_id = $1', [threadId]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  /**
+   * Returns the thread, creating it for `owner` when it does not exist. The caller checks
+   * ownership: an existing thread of someone else comes back as it is.
+   */
+  async ensure(
+    q: Queryable,
+    threadId: string,
+    owner: Owner,
+    metadata: Record<string, unknown> = {},
+  ): Promise<{ thread: ThreadRecord; created: boolean }> {
+    const inserted = await q.query<ThreadRow>(
+      `INSERT INTO riser.threads (thread_id, owner_sub, tenant, metadata) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (thread_id) DO NOTHING RETURNING *`,
+      [threadId, owner.sub, owner.tenant, metadata],
+    );
+    if (inserted.rows[0]) return { thread: toRecord(inserted.rows[0]), created: true };
+    const { rows } = await q.query<ThreadRow>('SELECT * FROM riser.threads WHERE thread_id = $1 FOR UPDATE', [
+      threadId,
+    ]);
+    return { thread: toRecord(rows[0]), created: false };
+  }
+
+  async setStatus(threadId: string, status: ThreadStatus, q: Queryable = this.db): Promise<void> {
+    await q.query('UPDATE riser.threads SET status = $2, updated_at = now() WHERE thread_id = $1', [threadId, status]);
+  }
+}

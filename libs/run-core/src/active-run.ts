@@ -1,0 +1,83 @@
+import { Observable } from 'rxjs';
+import type { Principal } from '@riser/auth';
+import type { RunRecord } from '@riser/persistence';
+import { RunEventLog, type EventLogLimits } from './event-log.js';
+import type { RunEvent } from './run-event.js';
+import type { RunRequest } from './run-request.js';
+import { subscribeToLog, type SubscribeOptions } from './run-subscription.js';
+
+/** Why the run core stopped a run: each maps to a final status and error code. */
+export type StopReason = 'cancelled' | 'timeout' | 'shutdown' | 'interrupted' | 'rollback' | 'disconnected';
+
+/**
+ * A run executing in this process: its event log, its abort signal, its subscribers.
+ * It outlives any connection watching it.
+ */
+export class ActiveRun {
+  readonly log: RunEventLog;
+  private readonly controller = new AbortController();
+  private stopReasonValue?: StopReason;
+  private subscribers = 0;
+  private resolveFinished!: () => void;
+  /** Settles when the run has ended and its end is recorded. */
+  readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
+
+  constructor(
+    readonly record: RunRecord,
+    readonly principal: Principal,
+    readonly request: RunRequest,
+    limits: EventLogLimits,
+  ) {
+    this.log = new RunEventLog(limits);
+  }
+
+  get runId(): string {
+    return this.record.runId;
+  }
+
+  get threadId(): string {
+    return this.record.threadId;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get stopReason(): StopReason | undefined {
+    return this.stopReasonValue;
+  }
+
+  get isEnded(): boolean {
+    return this.log.isEnded;
+  }
+
+  /** Aborts the graph through its signal; the first reason given wins. */
+  stop(reason: StopReason): boolean {
+    if (this.stopReasonValue || this.log.isEnded) return false;
+    this.stopReasonValue = reason;
+    this.controller.abort(new Error(`run ${reason}`));
+    return true;
+  }
+
+  markFinished(): void {
+    this.resolveFinished();
+  }
+
+  /**
+   * Events after a cursor, then live. With `on_disconnect: "cancel"`, the run is stopped
+   * when its last subscriber goes while it still runs.
+   */
+  subscribe(options?: SubscribeOptions): Observable<RunEvent> {
+    const events = subscribeToLog(this.log, options);
+    return new Observable<RunEvent>((subscriber) => {
+      this.subscribers++;
+      const subscription = events.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (--this.subscribers === 0 && this.request.onDisconnect === 'cancel' && !this.log.isEnded) {
+          this.stop('disconnected');
+        }
+      };
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import type { RunEvent, RunEventInput } from './run-event.js';
+
+export interface EventLogLimits {
+  maxEvents: number;
+  maxBytes: number;
+}
+
+const COMPACT_AFTER = 4096;
+
+/**
+ * A run's events in order, numbered from 1, capped by count and bytes: the oldest events are
+ * dropped first, so memory per run is bounded by the caps whatever its subscribers do.
+ * Subscribers hold only a cursor (a seq) into it.
+ */
+export class RunEventLog {
+  private events: (RunEvent | undefined)[] = [];
+  /** Bytes appended up to and including events[i], for lag in bytes. */
+  private cumulative: number[] = [];
+  /** seq of events[0]. */
+  private baseSeq = 1;
+  /** Index of the oldest event still kept. */
+  private head = 0;
+  private keptBytes = 0;
+  private appendedBytes = 0;
+  /** Bytes appended before events[0] (non-zero once the array was compacted). */
+  private bytesBeforeBase = 0;
+  private readonly listeners = new Set<() => void>();
+  private ended = false;
+
+  constructor(private readonly limits: EventLogLimits) {}
+
+  /** seq of the oldest event still in the log (lastSeq + 1 when it is empty). */
+  get firstSeq(): number {
+    return this.baseSeq + this.head;
+  }
+
+  get lastSeq(): number {
+    return this.baseSeq + this.events.length - 1;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get size(): number {
+    return this.events.length - this.head;
+  }
+
+  append(input: RunEventInput, bytes = estimateBytes(input)): RunEvent {
+    if (this.ended) throw new Error('cannot append to a run log that has ended');
+    const event = { ...input, seq: this.lastSeq + 1 } as RunEvent;
+    this.events.push(event);
+    this.appendedBytes += bytes;
+    this.cumulative.push(this.appendedBytes);
+    this.keptBytes += bytes;
+    if (event.event === 'end') this.ended = true;
+    this.enforceLimits();
+    for (const listener of this.listeners) listener();
+    return event;
+  }
+
+  /**
+   * Events after `afterSeq`, at most `max` of them; `null` when some of the events right
+   * after `afterSeq` were already dropped (the caller's cursor fell off the log).
+   */
+  readAfter(afterSeq: number, max: number): RunEvent[] | null {
+    const from = afterSeq + 1;
+    if (from < this.firstSeq) return null;
+    if (from > this.lastSeq) return EMPTY;
+    const start = from - this.baseSeq;
+    return this.events.slice(start, Math.min(start + max, this.events.length)) as RunEvent[];
+  }
+
+  /** Bytes of the events after `afterSeq` (all appended bytes when it fell off the log). */
+  bytesAfter(afterSeq: number): number {
+    const index = afterSeq - this.baseSeq;
+    if (index < 0) return this.appendedBytes;
+    if (index >= this.cumulative.length) return 0;
+    return this.appendedBytes - this.cumulative[index];
+  }
+
+  /** Calls `listener` after every append, until the returned function is called. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private enforceLimits(): void {
+    // The newest event is always kept, whatever its size.
+    while (this.size > 1 && (this.size > this.limits.maxEvents || this.keptBytes > this.limits.maxBytes)) {
+      const index = this.head;
+      this.keptBytes -= this.cumulative[index] - (index > 0 ? this.cumulative[index - 1] : this.bytesBeforeBase);
+      this.events[index] = undefined;
+      this.head++;
+    }
+    if (this.head > COMPACT_AFTER && this.head * 2 > this.events.length) {
+      this.bytesBeforeBase = this.cumulative[this.head - 1];
+      this.events = this.events.slice(this.head);
+      this.cumulative = this.cumulative.slice(this.head);
+      this.baseSeq += this.head;
+      this.head = 0;
+    }
+  }
+}
+
+const EMPTY: RunEvent[] = [];
+
+/** What an event costs to keep, roughly: its payload plus a fixed overhead per event. */
+export function estimateBytes(input: RunEventInput): number {
+  if (input.event === 'message') return input.data.text.length * 2 + 160;
+  try {
+    return (JSON.stringify(input.data)?.length ?? 0) * 2 + 96;
+  } catch {
+    return 1024;
+  }
+}

@@ -1,0 +1,34 @@
+import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
+import { GraphRegistry } from './graphs/graph-registry.js';
+import { RunAdmission } from './run-admission.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { RunExecutor } from './run-executor.js';
+import { RunRegistry } from './run-registry.js';
+import { RunService } from './run.service.js';
+import { ThreadService } from './thread.service.js';
+
+export interface RunCoreModuleAsyncOptions {
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+  useFactory: (...args: any[]) => RunCoreOptions | Promise<RunCoreOptions>;
+}
+
+/** Runs, their events and graphs. Needs the PersistenceModule; knows no transport. */
+@Module({})
+export class RunCoreModule {
+  static forRootAsync(options: RunCoreModuleAsyncOptions): DynamicModule {
+    return {
+      module: RunCoreModule,
+      global: true,
+      providers: [
+        { provide: RUN_CORE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        GraphRegistry,
+        RunAdmission,
+        RunExecutor,
+        RunRegistry,
+        RunService,
+        ThreadService,
+      ],
+      exports: [RUN_CORE_OPTIONS, GraphRegistry, RunService, ThreadService],
+    };
+  }
+}

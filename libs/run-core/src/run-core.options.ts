@@ -1,0 +1,20 @@
+import type { DemoAgentOptions } from './demo/demo-agent.js';
+
+export interface RunCoreOptions {
+  /** Identifies this process in the runs it executes. */
+  workerId: string;
+  /** A langgraph.json naming user graphs; none when absent. */
+  graphsConfigPath?: string;
+  demo: DemoAgentOptions;
+  /** Default and maximum run timeout, ms. */
+  runTimeoutMs: number;
+  maxRunTimeoutMs: number;
+  /** Per-run event log: kept while the run runs and `ttlMs` after it ends. */
+  log: { maxEvents: number; maxBytes: number; ttlMs: number };
+  /** How long running runs may go on once shutdown begins. */
+  shutdownGraceMs: number;
+  /** The role that lets a principal see and decide the interrupts of its tenant's threads. */
+  approverRole: string;
+}
+
+export const RUN_CORE_OPTIONS = Symbol('riser:run-core-options');

@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Command, type StreamMode } from '@langchain/langgraph';
+import type { RunStatus } from '@riser/persistence';
+import type { ActiveRun, StopReason } from './active-run.js';
+import type { CompiledGraph } from './graphs/graph-registry.js';
+import { RunFailureCode } from './run-error.js';
+import type { InterruptInfo, MessageEventData } from './run-event.js';
+import { RunTokenHandler } from './token-handler.js';
+
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'pending' | 'running'>;
+  error?: { code: string; message: string };
+  interrupts: InterruptInfo[];
+}
+
+const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> = {
+  cancelled: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was cancelled' } },
+  disconnected: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was cancelled: its last client left' } },
+  interrupted: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was interrupted by a newer run' } },
+  rollback: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was rolled back by a newer run' } },
+  timeout: { status: 'timeout', error: { code: RunFailureCode.timeout, message: 'the run timed out' } },
+  shutdown: { status: 'error', error: { code: RunFailureCode.shutdown, message: 'the server shut down before the run finished' } },
+};
+
+/**
+ * Executes one run's graph, detached from any connection: `graph.stream()` for the graph's
+ * own modes (always `updates`, to see interrupts) and Riser's token handler for messages,
+ * all appended to the run's log in the order they happen.
+ */
+@Injectable()
+export class RunExecutor {
+  private readonly logger = new Logger('RunExecutor');
+
+  async execute(run: ActiveRun, graph: CompiledGraph): Promise<RunOutcome> {
+    const { request } = run;
+    const recorded = new Set<string>(request.streamModes ?? []);
+    const modes = [...new Set<StreamMode>(['updates', ...(request.streamModes ?? [])])];
+    const subgraphs = request.subgraphs ?? false;
+    const interrupts: InterruptInfo[] = [];
+    const callbacks = request.messages === 'none' ? [] : [new RunTokenHandler(this.messageSink(run), {
+      subgraphs,
+      nodeOutputs: request.messages === 'full',
+    })];
+    const config = request.config ?? {};
+    const input = request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input;
+    try {
+      const stream = await graph.stream(input as never, {
+        ...config,
+        configurable: {
+          ...config.configurable,
+          thread_id: run.threadId,
+          ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
+        },
+        ...(request.context && { context: request.context }),
+        recursionLimit: config.recursion_limit ?? 25,
+        callbacks: [...callbacks, ...((config.callbacks as never[]) ?? [])],
+        streamMode: modes,
+        subgraphs,
+        signal: run.signal,
+        interruptBefore: request.interruptBefore as never,
+        interruptAfter: request.interruptAfter as never,
+      });
+      for await (const chunk of stream as AsyncIterable<unknown[]>) {
+        const [ns, mode, payload] = (subgraphs ? chunk : [[], ...chunk]) as [string[], string, unknown];
+        if (mode === 'updates') collectInterrupts(payload, ns, interrupts);
+        if (recorded.has(mode)) {
+          run.log.append({ event: 'stream', data: { mode, payload }, ...(ns.length && { ns }) });
+        }
+      }
+      return { status: interrupts.length ? 'interrupted' : 'success', interrupts };
+    } catch (err) {
+      if (run.stopReason) return { ...STOPPED[run.stopReason], interrupts: [] };
+      this.logger.warn({ msg: 'run failed', run_id: run.runId, thread_id: run.threadId, err: describe(err) });
+      return {
+        status: 'error',
+        error: { code: RunFailureCode.graphError, message: safeMessage(err) },
+        interrupts: [],
+      };
+    }
+  }
+
+  private messageSink(run: ActiveRun): (data: MessageEventData, ns: string[]) => void {
+    const textOnly = run.request.messages !== 'full';
+    return (data, ns) => {
+      // The simple protocol's frames are the models' text: no tool-call-only chunks.
+      if (textOnly && (data.role !== 'ai' || data.text === '')) return;
+      run.log.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
+    };
+  }
+}
+
+function collectInterrupts(payload: unknown, ns: string[], into: InterruptInfo[]): void {
+  const list = (payload as { __interrupt__?: unknown } | null)?.__interrupt__;
+  if (!Array.isArray(list)) return;
+  for (const item of list as { id?: string; interrupt_id?: string; value?: unknown; when?: string }[]) {
+    const id = item.id ?? item.interrupt_id;
+    if (!id || into.some((known) => known.id === id)) continue;
+    into.push({ id, value: item.value, ...(item.when && { when: item.when }), ...(ns.length && { ns }) });
+  }
+}
+
+/**
+ * What a client is told about a failed graph: the error's class and, for LangGraph's own
+ * errors, their message. Messages of other errors can carry data (connection strings,
+ * inputs), so they stay in the server's log.
+ */
+function safeMessage(err: unknown): string {
+  const error = err as { name?: string; message?: string; lc_error_code?: string };
+  const name = error?.name ?? 'Error';
+  if (error?.lc_error_code || name.startsWith('Graph') || name === 'InvalidUpdateError') {
+    return `${name}: ${String(error.message).slice(0, 300)}`;
+  }
+  return `the graph failed (${name})`;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

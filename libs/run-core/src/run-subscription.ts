@@ -1,0 +1,117 @@
+import { Observable } from 'rxjs';
+import type { RunEventLog } from './event-log.js';
+import { RunFailureCode } from './run-error.js';
+import type { RunEvent } from './run-event.js';
+
+/**
+ * How a transport tells the run core it cannot take more right now (its socket buffer is
+ * full). With it, a subscriber is fed at its socket's pace while the run goes on untouched.
+ */
+export interface FlowControl {
+  isBlocked(): boolean;
+  /** Calls `fn` once when the transport can take more; returns a function that cancels it. */
+  onceUnblocked(fn: () => void): () => void;
+  /** Bytes the transport holds for the client already (its socket buffer). */
+  bufferedBytes?(): number;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events after this seq (0 = from the start). */
+  afterSeq?: number;
+  flow?: FlowControl;
+  /** A blocked subscriber this many events behind the run is ended with `slow_consumer`. */
+  maxLagEvents?: number;
+  /** …or this many bytes behind. */
+  maxLagBytes?: number;
+}
+
+const BATCH = 512;
+
+/**
+ * Replays a run's events after a cursor, then follows it live, completing after `end`.
+ * A cursor older than the log gets one `replay_gap` error and continues from the oldest
+ * event still kept. The subscriber holds nothing but its cursor: what it has not read yet
+ * stays in the (bounded) log.
+ */
+export function subscribeToLog(log: RunEventLog, options: SubscribeOptions = {}): Observable<RunEvent> {
+  return new Observable<RunEvent>((subscriber) => {
+    let cursor = Math.max(0, options.afterSeq ?? 0);
+    let pumping = false;
+    let again = false;
+    let cancelWait: (() => void) | undefined;
+    const flow = options.flow;
+
+    const synthetic = (code: string, message: string): RunEvent => ({
+      seq: cursor,
+      event: 'error',
+      data: { code, message },
+      synthetic: true,
+    });
+
+    const isTooFarBehind = (): boolean =>
+      (options.maxLagEvents !== undefined && log.lastSeq - cursor > options.maxLagEvents) ||
+      (options.maxLagBytes !== undefined && log.bytesAfter(cursor) + (flow?.bufferedBytes?.() ?? 0) > options.maxLagBytes);
+
+    const pump = (): void => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          drain();
+        } while (again && !subscriber.closed);
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const drain = (): void => {
+      while (!subscriber.closed) {
+        if (flow?.isBlocked()) {
+          if (isTooFarBehind()) {
+            subscriber.next(
+              synthetic(RunFailureCode.slowConsumer, 'the client fell too far behind the run; rejoin from the last event id'),
+            );
+            subscriber.complete();
+            return;
+          }
+          cancelWait ??= flow.onceUnblocked(() => {
+            cancelWait = undefined;
+            pump();
+          });
+          return;
+        }
+        const batch = log.readAfter(cursor, BATCH);
+        if (batch === null) {
+          subscriber.next(synthetic(RunFailureCode.replayGap, 'events after the given id are no longer kept'));
+          cursor = log.firstSeq - 1;
+          continue;
+        }
+        if (batch.length === 0) {
+          // A cursor at (or past) the end of a finished run has nothing more to get.
+          if (log.isEnded) subscriber.complete();
+          return;
+        }
+        for (const event of batch) {
+          cursor = event.seq;
+          subscriber.next(event);
+          if (event.event === 'end') {
+            subscriber.complete();
+            return;
+          }
+          if (subscriber.closed || flow?.isBlocked()) break;
+        }
+      }
+    };
+
+    const stopListening = log.onAppend(pump);
+    pump();
+    return () => {
+      stopListening();
+      cancelWait?.();
+    };
+  });
+}

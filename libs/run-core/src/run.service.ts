@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Principal } from '@riser/auth';
+import { ThreadAccess } from './access.js';
+import { ActiveRun } from './active-run.js';
+import { DEFAULT_GRAPH, GraphRegistry } from './graphs/graph-registry.js';
+import { RunAdmission } from './run-admission.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { RunError, RunErrorCode, RunFailureCode } from './run-error.js';
+import { RunExecutor, type RunOutcome } from './run-executor.js';
+import { RunRegistry } from './run-registry.js';
+import type { RunRequest } from './run-request.js';
+
+/**
+ * Starts runs and lets transports watch and stop them. A run belongs to the run core, not
+ * to the request that started it: transports subscribe to its log and may go away.
+ */
+@Injectable()
+export class RunService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('RunService');
+  private readonly access: ThreadAccess;
+  private accepting = true;
+
+  constructor(
+    @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
+    private readonly graphs: GraphRegistry,
+    private readonly admission: RunAdmission,
+    private readonly executor: RunExecutor,
+    private readonly registry: RunRegistry,
+  ) {
+    this.access = new ThreadAccess(options.approverRole);
+  }
+
+  async start(principal: Principal, request: RunRequest): Promise<ActiveRun> {
+    if (!this.accepting) throw new RunError(RunErrorCode.shuttingDown, 'the server is shutting down; retry on another replica');
+    const assistantId = request.assistantId ?? DEFAULT_GRAPH;
+    if (!this.graphs.has(assistantId)) throw new RunError(RunErrorCode.assistantNotFound, `no assistant "${assistantId}"`);
+    const threadId = request.threadId ?? randomUUID();
+    const record = await this.admission.admit(principal, this.access, {
+      runId: randomUUID(),
+      threadId,
+      assistantId,
+      kwargs: storedKwargs(request),
+      metadata: request.metadata,
+      threadMetadata: request.threadMetadata,
+      multitaskStrategy: request.multitaskStrategy ?? 'reject',
+      workerId: this.options.workerId,
+    });
+    const run = new ActiveRun(record, principal, request, this.options.log);
+    this.registry.add(run);
+    run.log.append({
+      event: 'metadata',
+      data: { run_id: run.runId, thread_id: threadId, assistant_id: assistantId, attempt: 1 },
+    });
+    this.logger.log({ msg: 'run started', run_id: run.runId, thread_id: threadId, assistant_id: assistantId, sub: principal.sub });
+    void this.drive(run);
+    return run;
+  }
+
+  /** A run executing (or recently finished) in this process. */
+  find(runId: string): ActiveRun | undefined {
+    return this.registry.get(runId);
+  }
+
+  /** Stops a running run through its AbortSignal; the run ends with status `cancelled`. */
+  cancel(run: ActiveRun): void {
+    if (!run.stop('cancelled')) throw new RunError(RunErrorCode.runNotActive, `run ${run.runId} is not running`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.accepting = false;
+    const active = this.registry.active();
+    if (!active.length) return;
+    this.logger.log(`waiting up to ${this.options.shutdownGraceMs} ms for ${active.length} run(s)`);
+    const grace = new Promise((resolve) => setTimeout(resolve, this.options.shutdownGraceMs).unref());
+    await Promise.race([Promise.all(active.map((r) => r.finished)), grace]);
+    const left = this.registry.active();
+    for (const run of left) run.stop('shutdown');
+    await Promise.all(left.map((r) => r.finished));
+  }
+
+  private async drive(run: ActiveRun): Promise<void> {
+    const requested = run.request.timeoutMs ?? this.options.runTimeoutMs;
+    const timer = setTimeout(() => run.stop('timeout'), Math.min(requested, this.options.maxRunTimeoutMs));
+    let outcome: RunOutcome;
+    try {
+      const graph = await this.graphs.get(run.record.assistantId, { configurable: { thread_id: run.threadId } });
+      outcome = await this.executor.execute(run, graph);
+    } catch (err) {
+      this.logger.error({ msg: 'run could not start', run_id: run.runId, err: (err as Error).message });
+      outcome = { status: 'error', error: { code: RunFailureCode.graphError, message: 'the graph could not be loaded' }, interrupts: [] };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome.interrupts.length) run.log.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
+    if (outcome.error) run.log.append({ event: 'error', data: outcome.error });
+    try {
+      await this.admission.complete(run.record, outcome);
+    } catch (err) {
+      this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
+    }
+    // `end` comes after the database knows: a client that saw it reads the final state.
+    run.log.append({ event: 'end', data: { status: outcome.status } });
+    this.registry.retire(run, this.options.log.ttlMs);
+    run.markFinished();
+    this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status });
+  }
+}
+
+/** What is stored with the run row: the request, without anything large or secret. */
+function storedKwargs(request: RunRequest): Record<string, unknown> {
+  const { input, command, config, streamModes, subgraphs, onDisconnect, multitaskStrategy, messages } = request;
+  return { input, command, config, stream_mode: streamModes, subgraphs, on_disconnect: onDisconnect, multitask_strategy: multitaskStrategy, messages };
+}

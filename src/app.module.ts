@@ -1,0 +1,36 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuthGuard, AuthModule } from '@riser/auth';
+import { PersistenceModule } from '@riser/persistence';
+import { RunCoreModule } from '@riser/run-core';
+import { RISER_CONFIG, type RiserConfig } from './config/riser-config.js';
+import { ChatController } from './http/chat/chat.controller.js';
+import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
+import { HealthController } from './http/health/health.controller.js';
+import { SseInterceptor } from './http/sse/sse.interceptor.js';
+
+/** The composition root: libraries configured from the one typed config, and transports. */
+@Module({})
+export class AppModule {
+  static forRoot(config: RiserConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        PersistenceModule.forRootAsync({ useFactory: () => config.persistence }),
+        AuthModule.forRootAsync({ useFactory: () => config.auth }),
+        RunCoreModule.forRootAsync({ useFactory: () => config.runCore }),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+      ],
+      controllers: [ChatController, HealthController],
+      providers: [
+        { provide: RISER_CONFIG, useValue: config },
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        SseInterceptor,
+      ],
+      exports: [RISER_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const port = int(0, 65535);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+
+/**
+ * Every environment variable Riser reads, with its default. The README's table is checked
+ * against this schema by a test, so a variable cannot be added without being documented.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RISER_DATA_DIR: z.string().min(1).default('./.riser'),
+  WORKER_ID: z.string().min(1).max(200).optional(),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DB_POOL_MAX: int(1, 1000).default(10),
+  EMBEDDED_PG_PORT: port.optional(),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_JWKS_URI: z.url().optional(),
+  JWT_ALGORITHMS: list
+    .pipe(z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'])).min(1))
+    .optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  APPROVER_ROLE: z.string().min(1).default('approver'),
+  API_KEYS: z.string().optional(),
+
+  LANGGRAPH_CONFIG: z.string().min(1).optional(),
+  DEMO_TOKEN_DELAY_MS: int(0, 60_000).default(15),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+
+  RUN_TIMEOUT_MS: int(1).default(120_000),
+  RUN_TIMEOUT_MAX_MS: int(1).default(600_000),
+  RUN_LOG_MAX_EVENTS: int(10).default(50_000),
+  RUN_LOG_MAX_BYTES: int(1024).default(16 * 1024 * 1024),
+  RUN_LOG_TTL_MS: int(0).default(600_000),
+  SHUTDOWN_GRACE_MS: int(0).default(10_000),
+
+  SSE_HEARTBEAT_MS: int(100).default(15_000),
+  SSE_HEARTBEAT_STYLE: z.enum(['comment', 'data']).default('comment'),
+  SSE_MAX_LAG_EVENTS: int(1).default(10_000),
+  SSE_MAX_BUFFERED_BYTES: int(1024).default(4 * 1024 * 1024),
+
+  MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
+  BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+  CORS_ORIGINS: z.string().optional(),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { loadOrCreateDevSecret, type AuthOptions, type JwtAlgorithm } from '@riser/auth';
+import type { PersistenceOptions } from '@riser/persistence';
+import type { RunCoreOptions } from '@riser/run-core';
+import { envSchema, type Env } from './env.schema.js';
+import { parseApiKeys } from './api-keys.js';
+
+export interface SseOptions {
+  heartbeatMs: number;
+  heartbeatStyle: 'comment' | 'data';
+  maxLagEvents: number;
+  maxBufferedBytes: number;
+}
+
+/** The typed configuration the app is built from. */
+export interface RiserConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  persistence: PersistenceOptions;
+  auth: AuthOptions;
+  /** True when tokens are signed with the generated local dev secret. */
+  usesDevSecret: boolean;
+  runCore: RunCoreOptions;
+  sse: SseOptions;
+  http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
+}
+
+export const RISER_CONFIG = Symbol('riser:config');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment with one schema and builds the typed config. A bad value
+ * throws a ConfigError naming the variable. In development with no JWT settings, the local
+ * dev secret is read (or made) in the data folder.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig {
+  const input = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.JWT_SECRET && env.JWT_JWKS_URI) problems.push('JWT_SECRET and JWT_JWKS_URI: set one of them, not both');
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET && !env.JWT_JWKS_URI) {
+    problems.push('JWT_SECRET or JWT_JWKS_URI: required when NODE_ENV=production (no dev secret in production)');
+  }
+  const algorithms = env.JWT_ALGORITHMS ?? (env.JWT_JWKS_URI ? ['RS256', 'ES256'] : ['HS256']);
+  const hmac = algorithms.filter((a) => a.startsWith('HS'));
+  if (env.JWT_JWKS_URI && hmac.length) problems.push(`JWT_ALGORITHMS: ${hmac.join(', ')} cannot be used with JWT_JWKS_URI`);
+  if (!env.JWT_JWKS_URI && hmac.length !== algorithms.length) problems.push('JWT_ALGORITHMS: asymmetric algorithms need JWT_JWKS_URI');
+  if (env.RUN_TIMEOUT_MS > env.RUN_TIMEOUT_MAX_MS) problems.push('RUN_TIMEOUT_MS: must not exceed RUN_TIMEOUT_MAX_MS');
+  let apiKeys = new Map<string, { sub: string; tenant: string; roles: string[] }>();
+  try {
+    apiKeys = parseApiKeys(env.API_KEYS);
+  } catch (err) {
+    problems.push(`API_KEYS: ${(err as Error).message}`);
+  }
+  const graphsConfigPath = env.LANGGRAPH_CONFIG ?? (existsSync('langgraph.json') ? 'langgraph.json' : undefined);
+  if (env.LANGGRAPH_CONFIG && !existsSync(env.LANGGRAPH_CONFIG)) problems.push(`LANGGRAPH_CONFIG: ${env.LANGGRAPH_CONFIG} does not exist`);
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = resolve(env.RISER_DATA_DIR);
+  const usesDevSecret = !env.JWT_SECRET && !env.JWT_JWKS_URI;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    persistence: {
+      databaseUrl: env.DATABASE_URL,
+      dataDir: resolve(dataDir, 'postgres'),
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      poolMax: env.DB_POOL_MAX,
+    },
+    auth: {
+      secret: env.JWT_SECRET ?? (usesDevSecret ? loadOrCreateDevSecret(dataDir) : undefined),
+      jwksUri: env.JWT_JWKS_URI,
+      algorithms: algorithms as JwtAlgorithm[],
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      tenantClaim: env.JWT_TENANT_CLAIM,
+      rolesClaim: env.JWT_ROLES_CLAIM,
+      clockToleranceSec: 5,
+      apiKeys,
+    },
+    usesDevSecret,
+    runCore: {
+      workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
+      graphsConfigPath: graphsConfigPath && resolve(graphsConfigPath),
+      demo: {
+        tokenDelayMs: env.DEMO_TOKEN_DELAY_MS,
+        openai: env.OPENAI_API_KEY
+          ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL }
+          : undefined,
+      },
+      runTimeoutMs: env.RUN_TIMEOUT_MS,
+      maxRunTimeoutMs: env.RUN_TIMEOUT_MAX_MS,
+      log: { maxEvents: env.RUN_LOG_MAX_EVENTS, maxBytes: env.RUN_LOG_MAX_BYTES, ttlMs: env.RUN_LOG_TTL_MS },
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      approverRole: env.APPROVER_ROLE,
+    },
+    sse: {
+      heartbeatMs: env.SSE_HEARTBEAT_MS,
+      heartbeatStyle: env.SSE_HEARTBEAT_STYLE,
+      maxLagEvents: env.SSE_MAX_LAG_EVENTS,
+      maxBufferedBytes: env.SSE_MAX_BUFFERED_BYTES,
+    },
+    http: {
+      maxMessageBytes: env.MAX_MESSAGE_BYTES,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      corsOrigins: corsOrigins(env),
+      trustProxy: env.TRUST_PROXY === 'true',
+    },
+  };
+}
+
+function corsOrigins(env: Env): string[] | '*' {
+  if (env.CORS_ORIGINS === '*') return '*';
+  if (env.CORS_ORIGINS) return env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  // Development answers any origin; production none until configured.
+  return env.NODE_ENV === 'production' ? [] : '*';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join('.') || '(environment)';
+  // Values are not echoed: a variable may hold a secret.
+  return `${name}: ${issue.message}`;
+}

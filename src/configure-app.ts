@@ -1,0 +1,48 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { RiserConfig } from './config/riser-config.js';
+import { toHttpError } from './http/errors/http-exception.filter.js';
+import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
+
+/**
+ * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
+ * CORS, error shapes for what fails before Nest routes a request, shutdown hooks. Shared
+ * by main.ts and the tests, so tests exercise the real thing.
+ */
+export async function createApp(config: RiserConfig, logger: Logger = createRootLogger(config.logLevel)) {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Once the server closes (after runs drained and streams ended), idle keep-alive
+    // connections are closed instead of holding the process open.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    disableRequestLogging: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  const origins = config.http.corsOrigins;
+  app.enableCors({
+    origin: origins === '*' ? true : origins,
+    credentials: origins !== '*',
+    exposedHeaders: ['Content-Location', 'Location'],
+    maxAge: 600,
+  });
+  // Errors Fastify raises before Nest routes the request (body parsing, limits) get the
+  // same `{error, message}` shape as everything else.
+  app.getHttpAdapter().getInstance().setErrorHandler((err, _req, reply) => {
+    const { status, body } = toHttpError(err);
+    void reply.status(status).send(body);
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+}

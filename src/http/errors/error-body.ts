@@ -1,0 +1,39 @@
+import { RunErrorCode } from '@riser/run-core';
+
+/** The JSON every HTTP error answers with. Clients branch on `error`, a stable code. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+  [detail: string]: unknown;
+}
+
+export const STATUS_OF_CODE: Record<string, number> = {
+  [RunErrorCode.invalidRequest]: 400,
+  [RunErrorCode.forbidden]: 403,
+  [RunErrorCode.assistantNotFound]: 404,
+  [RunErrorCode.threadNotFound]: 404,
+  [RunErrorCode.runNotFound]: 404,
+  [RunErrorCode.interruptNotFound]: 404,
+  [RunErrorCode.threadBusy]: 409,
+  [RunErrorCode.alreadyDecided]: 409,
+  [RunErrorCode.notInterrupted]: 409,
+  [RunErrorCode.runNotActive]: 409,
+  [RunErrorCode.replayGap]: 410,
+  [RunErrorCode.shuttingDown]: 503,
+};
+
+/** A code for a bare HTTP status (errors that carry no code of their own). */
+export const CODE_OF_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};

@@ -1,0 +1,68 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { RunError } from '@riser/run-core';
+import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
+
+/**
+ * Turns every error of an HTTP request into a status and a JSON `{error, message}`: typed
+ * errors by their code, HTTP exceptions by their status, Fastify's own (body parsing,
+ * limits) by theirs. Anything else is a 500 whose details stay in the log.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toHttpError(exception);
+    if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception : String(exception));
+    if (reply.sent || reply.raw.headersSent) {
+      // An SSE stream already answered 200: nothing more can be sent as an HTTP error.
+      reply.raw.destroy();
+      return;
+    }
+    reply.status(status).header('cache-control', 'no-store').send(body);
+  }
+}
+
+export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {
+  if (exception instanceof RunError) {
+    return {
+      status: STATUS_OF_CODE[exception.code] ?? 400,
+      body: { error: exception.code, message: exception.message, ...exception.details },
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (response && typeof response === 'object' && typeof (response as ErrorBody).error === 'string') {
+      const r = response as ErrorBody;
+      // Nest's own bodies use `error` for the status text ("Not Found"): make it a code.
+      const error = /\s|[A-Z]/.test(r.error) ? (CODE_OF_STATUS[status] ?? 'error') : r.error;
+      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
+      return { status, body: { ...r, error, message, statusCode: undefined } };
+    }
+    return { status, body: { error: CODE_OF_STATUS[status] ?? 'error', message: exception.message } };
+  }
+  const fastify = exception as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return { status: fastify.statusCode, body: fastifyErrorBody(fastify.statusCode, fastify.code, fastify.message) };
+  }
+  return { status: 500, body: { error: 'internal', message: 'internal server error' } };
+}
+
+function fastifyErrorBody(status: number, code: string | undefined, message: string | undefined): ErrorBody {
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { error: 'invalid_json', message: 'the request body is not valid JSON' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { error: 'payload_too_large', message: 'the request body is larger than the server accepts' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: 'unsupported_media_type', message: 'send the body as application/json' };
+    default:
+      if (status === 400 && message?.includes('JSON')) return { error: 'invalid_json', message: 'the request body is not valid JSON' };
+      return { error: CODE_OF_STATUS[status] ?? 'bad_request', message: message ?? 'bad request' };
+  }
+}
