@@ -9,11 +9,13 @@ const swcOptions = {
   },
   module: { type: 'commonjs' },
   sourceMaps: 'inline',
+  // .swcrc is the build's (ES modules, specs excluded); tests use only these options.
+  swcrc: false,
 };
 
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@langchain/langgraph-sdk|p-queue|p-timeout|eventemitter3|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@langchain/langgraph-sdk|jose|p-queue|p-timeout|eventemitter3|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
   moduleNameMapper: {
     '^@riser/(run-core|auth|persistence|testing)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -23,8 +25,10 @@ const shared = {
 };
 
 module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{src,libs,bench}/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 30 },
   ],
 };

@@ -8,7 +8,7 @@ import { RISER_CONFIG, type RiserConfig } from './config/riser-config.js';
 import { ChatController } from './http/chat/chat.controller.js';
 import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
-import { SseInterceptor } from './http/sse/sse.interceptor.js';
+import { SseFraming } from './http/sse/sse-framing.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -28,7 +28,7 @@ export class AppModule {
         { provide: RISER_CONFIG, useValue: config },
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
-        SseInterceptor,
+        SseFraming,
       ],
       exports: [RISER_CONFIG],
     };

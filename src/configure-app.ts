@@ -3,7 +3,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { RiserConfig } from './config/riser-config.js';
-import { toHttpError } from './http/errors/http-exception.filter.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
 
 /**
@@ -20,13 +19,14 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     // connections are closed instead of holding the process open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    disableRequestLogging: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   configureApp(app, config);
+  await app.init();
+  restrictBodyParsers(app);
   return app;
 }
 
@@ -38,11 +38,15 @@ export function configureApp(app: NestFastifyApplication, config: RiserConfig): 
     exposedHeaders: ['Content-Location', 'Location'],
     maxAge: 600,
   });
-  // Errors Fastify raises before Nest routes the request (body parsing, limits) get the
-  // same `{error, message}` shape as everything else.
-  app.getHttpAdapter().getInstance().setErrorHandler((err, _req, reply) => {
-    const { status, body } = toHttpError(err);
-    void reply.status(status).send(body);
-  });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+}
+
+/**
+ * Bodies are JSON only: Fastify's text/plain parser would hand routes a string, which
+ * would then fail validation as a 400 instead of the 415 it is. Nest registers its
+ * parsers during init, so this runs after it.
+ */
+export function restrictBodyParsers(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
 }

@@ -1,16 +1,15 @@
-import { Body, Controller, Get, HttpCode, HttpException, Inject, Param, Post, Req, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, HttpException, Inject, Param, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { RunService, ThreadService, type ThreadView } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
-import { SseInterceptor } from '../sse/sse.interceptor.js';
+import { SseFraming } from '../sse/sse-framing.js';
 import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { chatStreamBodySchema, threadParamsSchema, type ChatStreamBody } from './chat.schemas.js';
 import { toSimpleSse } from './simple-protocol.js';
-import { randomUUID } from 'node:crypto';
-
 /** The simple protocol: `POST /chat/stream` and the thread it writes to. */
 @Controller('chat')
 export class ChatController {
@@ -18,6 +17,7 @@ export class ChatController {
     @Inject(RISER_CONFIG) private readonly config: RiserConfig,
     private readonly runs: RunService,
     private readonly threads: ThreadService,
+    private readonly sse: SseFraming,
   ) {}
 
   /**
@@ -26,7 +26,6 @@ export class ChatController {
    */
   @Sse('stream', { method: RequestMethod.POST })
   @HttpCode(200)
-  @UseInterceptors(SseInterceptor)
   async stream(
     @Body(new ZodPipe(chatStreamBodySchema)) body: ChatStreamBody,
     @CurrentPrincipal() principal: Principal,
@@ -45,13 +44,13 @@ export class ChatController {
       messages: 'text',
       timeoutMs: body.timeout_ms,
     });
-    return toSimpleSse(
-      run.subscribe({
-        flow: socketFlowControl(req.raw.socket),
-        maxLagEvents: this.config.sse.maxLagEvents,
-        maxLagBytes: this.config.sse.maxBufferedBytes,
-      }),
-    );
+    const socket = req.raw.socket;
+    const events = run.subscribe({
+      flow: socketFlowControl(socket),
+      maxLagEvents: this.config.sse.maxLagEvents,
+      maxLagBytes: this.config.sse.maxBufferedBytes,
+    });
+    return this.sse.frame(socket, toSimpleSse(events));
   }
 
   @Get('threads/:thread_id')

@@ -33,6 +33,9 @@ export function toHttpError(exception: unknown): { status: number; body: ErrorBo
       body: { error: exception.code, message: exception.message, ...exception.details },
     };
   }
+  // Fastify's own errors (body parsing, limits) reach filters wrapped by Nest.
+  const cause = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return toHttpError(cause);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -41,7 +44,8 @@ export function toHttpError(exception: unknown): { status: number; body: ErrorBo
       // Nest's own bodies use `error` for the status text ("Not Found"): make it a code.
       const error = /\s|[A-Z]/.test(r.error) ? (CODE_OF_STATUS[status] ?? 'error') : r.error;
       const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
-      return { status, body: { ...r, error, message, statusCode: undefined } };
+      const { statusCode: _status, ...rest } = r;
+      return { status, body: { ...rest, error, message } };
     }
     return { status, body: { error: CODE_OF_STATUS[status] ?? 'error', message: exception.message } };
   }

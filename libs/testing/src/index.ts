@@ -1,0 +1,5 @@
+export { startRiser, type RiserFactory, type RiserTestApp, type StartRiserOptions } from './start-riser.js';
+export { createTestDatabase, testServerUrl } from './test-database.js';
+export { tokenFactory, type TokenClaims } from './tokens.js';
+export { openSse, frameData, SseParser, type SseFrame, type SseResponse } from './sse-client.js';
+export { jsonClient, bearer, type JsonResponse } from './http-client.js';
