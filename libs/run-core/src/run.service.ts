@@ -10,6 +10,7 @@ import { RunError, RunErrorCode, RunFailureCode } from './run-error.js';
 import { RunExecutor, type RunOutcome } from './run-executor.js';
 import { RunRegistry } from './run-registry.js';
 import type { RunRequest } from './run-request.js';
+import { ThreadService } from './thread.service.js';
 
 /**
  * Starts runs and lets transports watch and stop them. A run belongs to the run core, not
@@ -27,6 +28,7 @@ export class RunService implements BeforeApplicationShutdown {
     private readonly admission: RunAdmission,
     private readonly executor: RunExecutor,
     private readonly registry: RunRegistry,
+    private readonly threads: ThreadService,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
@@ -57,9 +59,18 @@ export class RunService implements BeforeApplicationShutdown {
     return run;
   }
 
-  /** A run executing (or recently finished) in this process. */
-  find(runId: string): ActiveRun | undefined {
-    return this.registry.get(runId);
+  /**
+   * The run a reader wants to watch: the given one, or the thread's current (else latest)
+   * run. `thread_not_found` for a thread the principal cannot read, `run_not_found` for a
+   * run not on that thread or whose events are no longer kept.
+   */
+  async locate(principal: Principal, threadId: string, runId?: string): Promise<ActiveRun> {
+    await this.threads.readable(principal, threadId);
+    const run = runId ? this.registry.get(runId) : (this.registry.runningOn(threadId) ?? (await this.latestKept(threadId)));
+    if (!run || run.threadId !== threadId) {
+      throw new RunError(RunErrorCode.runNotFound, `run ${runId ?? '(latest)'} not found on thread ${threadId}`);
+    }
+    return run;
   }
 
   /** Stops a running run through its AbortSignal; the run ends with status `cancelled`. */
@@ -77,6 +88,11 @@ export class RunService implements BeforeApplicationShutdown {
     const left = this.registry.active();
     for (const run of left) run.stop('shutdown');
     await Promise.all(left.map((r) => r.finished));
+  }
+
+  private async latestKept(threadId: string): Promise<ActiveRun | undefined> {
+    const latest = await this.threads.latestRun(threadId);
+    return latest && this.registry.get(latest.runId);
   }
 
   private async drive(run: ActiveRun): Promise<void> {

@@ -55,6 +55,10 @@ export class ThreadService {
     };
   }
 
+  latestRun(threadId: string) {
+    return this.runs.latestForThread(threadId);
+  }
+
   /** The thread's latest checkpointed state, read through the graph that last ran on it. */
   async state(threadId: string) {
     const latest = await this.runs.latestForThread(threadId);

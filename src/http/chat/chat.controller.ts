@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, HttpException, Inject, Param, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Param, Query, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { CurrentPrincipal, type Principal } from '@riser/auth';
-import { RunService, ThreadService, type ThreadView } from '@riser/run-core';
+import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
+import { RunError, RunErrorCode, RunService, ThreadService, type ActiveRun, type ThreadView } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { SseFraming } from '../sse/sse-framing.js';
 import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
-import { chatStreamBodySchema, threadParamsSchema, type ChatStreamBody } from './chat.schemas.js';
+import { chatStreamBodySchema, rejoinQuerySchema, threadParamsSchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { toSimpleSse } from './simple-protocol.js';
 /** The simple protocol: `POST /chat/stream` and the thread it writes to. */
 @Controller('chat')
@@ -44,8 +44,34 @@ export class ChatController {
       messages: 'text',
       timeoutMs: body.timeout_ms,
     });
+    return this.follow(run, 0, req);
+  }
+
+  /**
+   * Rejoins a run (an EventSource reconnecting, another tab, another transport's run):
+   * frames after `Last-Event-ID` (header, or `last_event_id` for clients that cannot set
+   * it), then live, then `[DONE]`. The one route family that accepts `access_token`.
+   */
+  @Sse('stream')
+  @AllowQueryToken()
+  async rejoin(
+    @Query(new ZodPipe(rejoinQuerySchema)) query: RejoinQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: FastifyRequest,
+  ): Promise<Observable<MessageEvent>> {
+    const cursor = lastEventId ?? query.last_event_id;
+    if (cursor !== undefined && !/^\d+$/.test(cursor)) {
+      throw new RunError(RunErrorCode.invalidRequest, 'Last-Event-ID: must be a non-negative integer', { field: 'last-event-id' });
+    }
+    const run = await this.runs.locate(principal, query.thread_id, query.run_id);
+    return this.follow(run, cursor === undefined ? 0 : Number(cursor), req);
+  }
+
+  private follow(run: ActiveRun, afterSeq: number, req: FastifyRequest): Observable<MessageEvent> {
     const socket = req.raw.socket;
     const events = run.subscribe({
+      afterSeq,
       flow: socketFlowControl(socket),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,

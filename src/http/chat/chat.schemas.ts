@@ -18,3 +18,12 @@ export const chatStreamBodySchema = z.object({
 export type ChatStreamBody = z.infer<typeof chatStreamBodySchema>;
 
 export const threadParamsSchema = z.object({ thread_id: threadIdSchema });
+
+/** GET /chat/stream: rejoin a run (EventSource-friendly). */
+export const rejoinQuerySchema = z.object({
+  thread_id: threadIdSchema,
+  run_id: z.uuid({ error: 'must be a UUID' }).optional(),
+  last_event_id: z.string().regex(/^\d+$/, 'must be a non-negative integer').optional(),
+  access_token: z.string().optional(),
+});
+export type RejoinQuery = z.infer<typeof rejoinQuerySchema>;

@@ -1,0 +1,2 @@
+export { bearer } from '@riser/testing';
+export { hashApiKey } from '@riser/auth';
