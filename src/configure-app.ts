@@ -38,7 +38,6 @@ export function configureApp(app: NestFastifyApplication, config: RiserConfig): 
     exposedHeaders: ['Content-Location', 'Location'],
     maxAge: 600,
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 }
 
 /**

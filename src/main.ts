@@ -19,6 +19,34 @@ async function main(): Promise<void> {
   if (config.usesDevSecret) {
     logger.info('auth uses the local dev secret: mint a token with `npm run -s token -- --sub <you>`');
   }
+  // Shutdown is Riser's order, not Nest's default (which re-raises the signal): stop taking
+  // runs, let running ones finish within SHUTDOWN_GRACE_MS, end the streams, close the
+  // server, the pool, then the embedded Postgres, and exit 0. A second signal exits at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.runCore.shutdownGraceMs + 15_000);
+    deadline.unref();
+    app.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop).once('SIGINT', stop);
 }
 
 main().catch((err: unknown) => {

@@ -37,7 +37,7 @@ export class Database implements OnApplicationShutdown {
         log: (line) => logger.debug(line),
       });
       url = await embedded.start();
-      logger.log(`embedded Postgres started (data in ${options.dataDir})`);
+      logger.log(`embedded Postgres started (data in ${embedded.location})`);
     }
     const pool = new pg.Pool({ connectionString: url, max: options.poolMax, connectionTimeoutMillis: 10_000 });
     // An idle client that loses its server must not crash the process.

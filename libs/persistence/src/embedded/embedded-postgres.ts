@@ -1,8 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
+import { isReachableBy } from './reachable.js';
 import { resolvePostgresBinaries } from './postgres-binaries.js';
 import { findFreePort } from './free-port.js';
 import { clearStalePostmaster } from './stale-postmaster.js';
@@ -29,21 +31,37 @@ const USER = 'riser';
 export class EmbeddedPostgres {
   private child?: ChildProcess;
   private port?: number;
-  private readonly dataDir: string;
-  private readonly passwordFile: string;
+  private dir: string;
+  private dataDir = '';
+  private passwordFile = '';
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
-    this.dataDir = join(resolve(options.dir), 'pgdata');
-    this.passwordFile = join(resolve(options.dir), 'pg-password');
+    this.dir = resolve(options.dir);
+  }
+
+  /** Where the cluster lives (see the fallback in {@link start}). */
+  get location(): string {
+    return this.dir;
   }
 
   /** Starts the cluster (creating it on first use) and returns its connection string. */
   async start(): Promise<string> {
     const bins = resolvePostgresBinaries();
     const owner = runAsUser();
-    mkdirSync(this.options.dir, { recursive: true, mode: 0o755 });
+    if (owner && !isReachableBy(this.dir, owner.uid, [owner.gid])) {
+      // As root in /root/project (mode 700), the postgres user cannot reach the folder.
+      // Keep the cluster where it can, under a name derived from the requested folder so
+      // that the same project finds the same data again.
+      const fallback = join('/var/lib/riser-embedded-postgres', createHash('sha256').update(this.dir).digest('hex').slice(0, 16));
+      this.options.log?.(`${this.dir} is out of reach of the postgres user; keeping the cluster in ${fallback}`);
+      mkdirSync('/var/lib/riser-embedded-postgres', { recursive: true, mode: 0o755 });
+      this.dir = fallback;
+    }
+    this.dataDir = join(this.dir, 'pgdata');
+    this.passwordFile = join(this.dir, 'pg-password');
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
     // The unprivileged user must be able to walk into the folder.
-    chmodSync(this.options.dir, 0o755);
+    chmodSync(this.dir, 0o755);
     const password = this.ensurePassword();
     if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
       await this.initdb(bins.initdb, owner, password);
@@ -77,7 +95,7 @@ export class EmbeddedPostgres {
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     // initdb reads the superuser password from a file the cluster's user can read.
-    const pwfile = join(this.options.dir, `.initdb-pw-${process.pid}`);
+    const pwfile = join(this.dir, `.initdb-pw-${process.pid}`);
     writeFileSync(pwfile, password + '\n', { mode: 0o600 });
     if (owner) {
       chownSync(this.dataDir, owner.uid, owner.gid);
