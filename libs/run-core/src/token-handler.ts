@@ -1,5 +1,5 @@
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import { AIMessageChunk, isBaseMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessageChunk, isBaseMessage, isToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { ChatGenerationChunk, LLMResult } from '@langchain/core/outputs';
 import { isCommand } from '@langchain/langgraph';
 import { messageText, toPlainMessage } from './message-format.js';
@@ -17,7 +17,7 @@ export type TokenSink = (data: MessageEventData, ns: string[]) => void;
 interface Tracked {
   metadata: MessageMetadata;
   ns: string[];
-  /** Id given to chunks without one, stable across the model call. */
+  /** The call's first message id, given to its later chunks that carry none of their own. */
   messageId?: string;
 }
 
@@ -30,7 +30,9 @@ interface Tracked {
  * What it keeps from LangGraph's own handler (which is internal to the package): models
  * tagged `nostream` are skipped; chunks carry the call's metadata (langgraph_node, …) and
  * namespace; a model that did not stream has its final message emitted once; with
- * `nodeOutputs`, messages returned by nodes are emitted unless already seen.
+ * `nodeOutputs`, messages returned by nodes are emitted unless already seen; message ids
+ * are LangGraph's (one per model call; a node's output without one gets `run-…-tool-…` or
+ * `run-…-out-…`), so what clients are sent matches the thread's state.
  * `awaitHandlers` is set so that tokens are pushed before the model goes on, which keeps
  * their order relative to the graph's `updates` and loses none under concurrency.
  */
@@ -79,8 +81,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     if (!call) return;
     this.streamed.add(runId);
     const message = fields?.chunk?.message ?? new AIMessageChunk({ content: token });
-    if (message.id == null) message.id = call.messageId ??= `run-${runId}`;
-    this.emit(message, call, true, false);
+    this.emit(message, call, true, false, this.callMessageId(message, call, runId));
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
@@ -89,7 +90,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     this.calls.delete(runId);
     if (this.streamed.delete(runId)) return;
     const message = (output.generations?.[0]?.[0] as { message?: BaseMessage } | undefined)?.message;
-    if (isBaseMessage(message)) this.emit(message, call, false, true);
+    if (isBaseMessage(message)) this.emit(message, call, false, true, this.callMessageId(message, call, runId));
   }
 
   override handleLLMError(_err: unknown, runId: string): void {
@@ -122,7 +123,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     const node = this.nodes.get(runId);
     if (!node) return;
     this.nodes.delete(runId);
-    this.emitOutputs(outputs, node);
+    this.emitOutputs(outputs, node, runId, { next: 0 });
   }
 
   override handleChainError(_err: unknown, runId: string): void {
@@ -131,18 +132,46 @@ export class RunTokenHandler extends BaseCallbackHandler {
 
   private track(metadata: Record<string, unknown>, tags: string[] | undefined, name: string | undefined): Tracked | undefined {
     const namespace = (metadata.langgraph_checkpoint_ns ?? metadata.checkpoint_ns) as string | undefined;
-    if (namespace === undefined) return undefined;
-    // "node:task-id" for a top-level node; more segments inside subgraphs.
-    const ns = namespace.split('|').slice(0, -1);
+    if (!namespace) return undefined;
+    // "node:task-id" for a top-level node; more segments inside subgraphs. A functional-API
+    // task called from a task adds one per level of calls (its path ends in `true`), which
+    // LangGraph counts as part of the calling task, not as a subgraph: those are dropped too.
+    let taskSegments = 1;
+    let path = metadata.langgraph_path;
+    while (Array.isArray(path) && path[0] === '__pregel_push' && path[path.length - 1] === true) {
+      taskSegments += 1;
+      path = path[1];
+    }
+    const segments = namespace.split('|');
+    const ns = segments.slice(0, Math.max(segments.length - taskSegments, 0));
     if (ns.length > 0 && !this.options.subgraphs) return undefined;
     return { metadata: { tags, name, ...metadata }, ns };
   }
 
-  private emit(message: BaseMessage, call: Tracked, isChunk: boolean, complete: boolean): void {
-    if (message.id != null) {
-      if (complete && this.seen.has(message.id)) return;
-      this.seen.add(message.id);
+  /**
+   * The id every chunk of one model call gets, as LangGraph gives it: the call's first id.
+   * Providers often put theirs on the first chunk only, and core stamps `run-<runId>` on
+   * chunks without one (before or after the callback, depending on the provider), so a
+   * chunk with no id or that stamp takes the first id seen, and the message stays one.
+   */
+  private callMessageId(message: BaseMessage, call: Tracked, runId: string): string {
+    const stamp = `run-${runId}`;
+    const id = message.id == null || message.id === stamp ? (call.messageId ?? message.id ?? stamp) : message.id;
+    call.messageId ??= id;
+    return id;
+  }
+
+  /**
+   * `id`, when given, is set on the message itself (as LangGraph does): a node's output is
+   * the object its write holds, so the checkpointed message gets the id clients were sent.
+   */
+  private emit(message: BaseMessage, call: Tracked, isChunk: boolean, complete: boolean, id?: string): void {
+    if (complete && message.id != null && this.seen.has(message.id)) return;
+    if (id !== undefined && id !== message.id) {
+      message.id = id;
+      (message.lc_kwargs as { id?: string }).id = id;
     }
+    if (message.id != null) this.seen.add(message.id);
     this.sink(
       {
         text: messageText(message.content),
@@ -155,16 +184,24 @@ export class RunTokenHandler extends BaseCallbackHandler {
     );
   }
 
-  private emitOutputs(output: unknown, node: Tracked): void {
-    if (isCommand(output)) return this.emitOutputs(output.update, node);
-    if (isBaseMessage(output)) return this.emit(output, node, false, true);
+  /**
+   * Messages a node returned without an id get LangGraph's: `run-<node run>-tool-<call id>`
+   * for a tool result, else `run-<node run>-out-<index among the node's messages>`.
+   */
+  private emitOutputs(output: unknown, node: Tracked, runId: string, index: { next: number }): void {
+    if (isCommand(output)) return this.emitOutputs(output.update, node, runId, index);
+    if (isBaseMessage(output)) {
+      const idx = index.next++;
+      const id = output.id ?? (isToolMessage(output) ? `run-${runId}-tool-${output.tool_call_id}` : `run-${runId}-out-${idx}`);
+      return this.emit(output, node, false, true, id);
+    }
     if (Array.isArray(output)) {
-      for (const value of output) this.emitOutputs(value, node);
+      for (const value of output) this.emitOutputs(value, node, runId, index);
       return;
     }
     if (output && typeof output === 'object') {
       for (const value of Object.values(output)) {
-        if (Array.isArray(value) || isBaseMessage(value)) this.emitOutputs(value, node);
+        if (Array.isArray(value) || isBaseMessage(value)) this.emitOutputs(value, node, runId, index);
       }
     }
   }

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { envSchema } from './env.schema.js';
+import { ConfigError, loadConfig } from './riser-config.js';
+
+describe('loadConfig', () => {
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'riser-config-'))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const load = (env: Record<string, string>) => loadConfig({ RISER_DATA_DIR: dataDir, ...env });
+  const problems = (env: Record<string, string>) => {
+    try {
+      load(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('gives working defaults with nothing set: port 3000, embedded Postgres, a dev secret', () => {
+    const config = load({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', env: 'development', usesDevSecret: true });
+    expect(config.persistence.databaseUrl).toBeUndefined();
+    expect(config.auth.secret).toMatch(/^[\w-]{32,}$/);
+    expect(config.auth.algorithms).toEqual(['HS256']);
+    // The same secret on the next start (and for `npm run token`).
+    expect(load({}).auth.secret).toBe(config.auth.secret);
+    expect(config.http.corsOrigins).toBe('*');
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX'],
+    [{ JWT_JWKS_URI: 'not a url' }, 'JWT_JWKS_URI'],
+    [{ JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS'],
+    [{ JWT_SECRET: 'x'.repeat(40), JWT_JWKS_URI: 'https://idp.test/jwks' }, 'JWT_SECRET and JWT_JWKS_URI'],
+    [{ JWT_SECRET: 'x'.repeat(40), JWT_ALGORITHMS: 'RS256' }, 'JWT_ALGORITHMS'],
+    [{ RUN_TIMEOUT_MS: '5000', RUN_TIMEOUT_MAX_MS: '1000' }, 'RUN_TIMEOUT_MS'],
+    [{ API_KEYS: 'plain-key=alice' }, 'API_KEYS'],
+    [{ LANGGRAPH_CONFIG: '/nope/langgraph.json' }, 'LANGGRAPH_CONFIG'],
+  ])('%o is refused, naming %s', (env, name) => {
+    expect(problems(env)).toContain(name);
+  });
+
+  it('never echoes a secret value in its message', () => {
+    expect(problems({ JWT_SECRET: 'tooshort-but-secret' })).not.toContain('tooshort-but-secret');
+  });
+
+  it('refuses production without JWT settings, and takes real ones', () => {
+    expect(problems({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET or JWT_JWKS_URI/);
+    const config = load({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) });
+    expect(config.usesDevSecret).toBe(false);
+    expect(config.http.corsOrigins).toEqual([]);
+    const jwks = load({ NODE_ENV: 'production', JWT_JWKS_URI: 'https://idp.test/.well-known/jwks.json' });
+    expect(jwks.auth).toMatchObject({ secret: undefined, algorithms: ['RS256', 'ES256'] });
+  });
+
+  it('parses API_KEYS into digests mapped to principals', () => {
+    const digest = 'a'.repeat(64);
+    const config = load({ API_KEYS: `sha256:${digest}=svc@acme#approver+ops` });
+    expect(config.auth.apiKeys.get(digest)).toEqual({ sub: 'svc', tenant: 'acme', roles: ['approver', 'ops'] });
+  });
+
+  it('treats empty values as unset (as compose files pass them)', () => {
+    expect(load({ JWT_ISSUER: '', DATABASE_URL: '' }).persistence.databaseUrl).toBeUndefined();
+  });
+});
+
+describe('README', () => {
+  const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+
+  it('lists every environment variable with its default', () => {
+    const documented = new Set([...readme.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => m[1]));
+    expect([...Object.keys(envSchema.shape)].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('starts with the two commands a new user runs', () => {
+    const first = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+    expect(first).toMatch(/^npm ci && npm start/m);
+    expect(first).toMatch(/^npm test/m);
+  });
+});

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { envSchema } from '../../src/config/env.schema.js';
+
+/**
+ * No Docker engine runs here, so the compose file and Dockerfile are checked against what
+ * the app actually reads and serves: variable names, health routes, ports, users.
+ */
+const root = resolve(__dirname, '../..');
+const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'));
+const dockerfile = readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8');
+const known = new Set(Object.keys(envSchema.shape));
+
+describe('docker-compose.yml', () => {
+  const riser = compose.services?.riser;
+
+  it('has Postgres and Riser, Riser waiting for a healthy Postgres', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'riser']));
+    expect(riser.depends_on.postgres.condition).toBe('service_healthy');
+    expect(compose.services.postgres.healthcheck.test.join(' ')).toContain('pg_isready');
+  });
+
+  it('sets only variables Riser reads', () => {
+    const unknown = Object.keys(riser.environment).filter((name) => !known.has(name));
+    expect(unknown).toEqual([]);
+  });
+
+  it('runs in production mode with a required JWT secret and a DATABASE_URL to the postgres service', () => {
+    expect(riser.environment.NODE_ENV).toBe('production');
+    expect(riser.environment.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
+    const url = new URL(riser.environment.DATABASE_URL.replace(/\$\{[^}]+\}/g, 'x'));
+    expect(url.hostname).toBe('postgres');
+    expect(url.pathname).toBe(`/${compose.services.postgres.environment.POSTGRES_DB}`);
+    expect(url.username).toBe(compose.services.postgres.environment.POSTGRES_USER);
+  });
+
+  it('publishes the port Riser listens on and checks a health route that exists', () => {
+    const containerPort = String(riser.ports[0]).split(':').pop();
+    expect(containerPort).toBe(riser.environment.PORT);
+    expect(riser.healthcheck.test.join(' ')).toMatch(new RegExp(`127\\.0\\.0\\.1:${riser.environment.PORT}/health/(ready|live)`));
+    const controller = readFileSync(resolve(root, 'src/http/health/health.controller.ts'), 'utf8');
+    expect(controller).toMatch(/@Controller\('health'\)/);
+    expect(controller).toMatch(/@Get\('ready'\)/);
+    expect(controller).toMatch(/@Get\('live'\)/);
+  });
+
+  it('gives Riser longer to stop than its shutdown grace', () => {
+    const grace = Number(/SHUTDOWN_GRACE_MS:-(\d+)/.exec(riser.environment.SHUTDOWN_GRACE_MS)?.[1]);
+    expect(parseInt(riser.stop_grace_period, 10) * 1000).toBeGreaterThan(grace);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  it('is multi-stage, on a current Node LTS, with production dependencies only', () => {
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+    expect(Number(/ARG NODE_VERSION=(\d+)/.exec(dockerfile)?.[1])).toBeGreaterThanOrEqual(22);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('runs as a non-root user, the built entry point, with a health check', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)![1];
+    expect(JSON.parse(cmd)).toContain('dist/src/main.js');
+    const build = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).scripts.build as string;
+    expect(build).toMatch(/-d dist/);
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/health\/live/);
+  });
+
+  it('copies every folder the build compiles', () => {
+    for (const dir of ['src', 'libs']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+  });
+});
