@@ -6,9 +6,11 @@ import { PersistenceModule } from '@riser/persistence';
 import { RunCoreModule } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from './config/riser-config.js';
 import { ChatController } from './http/chat/chat.controller.js';
+import { ThreadsController } from './http/chat/threads.controller.js';
 import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
+import { ChatGateway } from './ws/chat.gateway.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -23,12 +25,13 @@ export class AppModule {
         RunCoreModule.forRootAsync({ useFactory: () => config.runCore }),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
       ],
-      controllers: [ChatController, HealthController],
+      controllers: [ChatController, ThreadsController, HealthController],
       providers: [
         { provide: RISER_CONFIG, useValue: config },
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         SseFraming,
+        ChatGateway,
       ],
       exports: [RISER_CONFIG],
     };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { RiserConfig } from './config/riser-config.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
+import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -31,6 +32,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  app.useWebSocketAdapter(new RiserIoAdapter(app, config));
   const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins === '*' ? true : origins,

@@ -3,6 +3,7 @@ import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { Database } from './database.js';
 import { createCheckpointer } from './checkpointer.js';
 import { PERSISTENCE_OPTIONS, type PersistenceOptions } from './persistence.options.js';
+import { ApprovalStore } from './approval.store.js';
 import { RunStore } from './run.store.js';
 import { ThreadStore } from './thread.store.js';
 
@@ -28,8 +29,9 @@ export class PersistenceModule {
         { provide: PostgresSaver, inject: [Database], useFactory: createCheckpointer },
         ThreadStore,
         RunStore,
+        ApprovalStore,
       ],
-      exports: [Database, PostgresSaver, ThreadStore, RunStore],
+      exports: [Database, PostgresSaver, ThreadStore, RunStore, ApprovalStore],
     };
   }
 }

@@ -40,3 +40,20 @@ export interface RunRecord {
   updatedAt: Date;
   endedAt: Date | null;
 }
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'edited' | 'cancelled';
+
+export interface ApprovalRecord {
+  threadId: string;
+  interruptId: string;
+  runId: string;
+  tenant: string;
+  requestedBy: string;
+  value: unknown;
+  status: ApprovalStatus;
+  decision: unknown;
+  decidedBy: string | null;
+  resumeRunId: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+}

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Principal } from '@riser/auth';
-import type { RunRecord } from '@riser/persistence';
+import type { Owner, RunRecord } from '@riser/persistence';
 import { RunEventLog, type EventLogLimits } from './event-log.js';
 import type { RunEvent } from './run-event.js';
 import type { RunRequest } from './run-request.js';
@@ -27,6 +27,8 @@ export class ActiveRun {
     readonly principal: Principal,
     readonly request: RunRequest,
     limits: EventLogLimits,
+    /** Who owns the thread (the principal may be an approver resuming it). */
+    readonly threadOwner: Owner,
   ) {
     this.log = new RunEventLog(limits);
   }

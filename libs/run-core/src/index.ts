@@ -5,6 +5,8 @@ export { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 export { RunService } from './run.service.js';
 export { ThreadService, type ThreadView } from './thread.service.js';
 export { ThreadAccess } from './access.js';
+export { ApprovalService, type Decision, type DecisionKind } from './approvals/approval.service.js';
+export { RunCoreEvents, type ApprovalDecided, type ApprovalRequested, type ThreadAudience } from './run-core.events.js';
 export { ActiveRun, type StopReason } from './active-run.js';
 export { GraphRegistry, DEFAULT_GRAPH, type CompiledGraph, type RegisteredGraph } from './graphs/graph-registry.js';
 export { RunError, RunErrorCode, RunFailureCode } from './run-error.js';

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
+import { ApprovalService } from './approvals/approval.service.js';
 import { GraphRegistry } from './graphs/graph-registry.js';
+import { RunCoreEvents } from './run-core.events.js';
 import { RunAdmission } from './run-admission.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunExecutor } from './run-executor.js';
@@ -27,8 +29,10 @@ export class RunCoreModule {
         RunRegistry,
         RunService,
         ThreadService,
+        ApprovalService,
+        RunCoreEvents,
       ],
-      exports: [RUN_CORE_OPTIONS, GraphRegistry, RunService, ThreadService],
+      exports: [RUN_CORE_OPTIONS, GraphRegistry, RunService, ThreadService, ApprovalService, RunCoreEvents],
     };
   }
 }

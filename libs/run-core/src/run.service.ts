@@ -4,7 +4,9 @@ import type { Principal } from '@riser/auth';
 import { ThreadAccess } from './access.js';
 import { ActiveRun } from './active-run.js';
 import { DEFAULT_GRAPH, GraphRegistry } from './graphs/graph-registry.js';
+import type { PoolClient, ThreadRecord, ApprovalRecord } from '@riser/persistence';
 import { RunAdmission } from './run-admission.js';
+import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunError, RunErrorCode, RunFailureCode } from './run-error.js';
 import { RunExecutor, type RunOutcome } from './run-executor.js';
@@ -29,17 +31,29 @@ export class RunService implements BeforeApplicationShutdown {
     private readonly executor: RunExecutor,
     private readonly registry: RunRegistry,
     private readonly threads: ThreadService,
+    private readonly events: RunCoreEvents,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
 
-  async start(principal: Principal, request: RunRequest): Promise<ActiveRun> {
+  /**
+   * Admits a run onto its thread (creating the thread for its owner on first use) and
+   * executes it detached from the caller. `intent: "decide"` is a resume by someone allowed
+   * to decide the thread's interrupts; `within` runs in the admitting transaction.
+   */
+  async start(
+    principal: Principal,
+    request: RunRequest,
+    options: { intent?: 'write' | 'decide'; within?: (tx: PoolClient, thread: ThreadRecord, runId: string) => Promise<void> } = {},
+  ): Promise<ActiveRun> {
     if (!this.accepting) throw new RunError(RunErrorCode.shuttingDown, 'the server is shutting down; retry on another replica');
     const assistantId = request.assistantId ?? DEFAULT_GRAPH;
     if (!this.graphs.has(assistantId)) throw new RunError(RunErrorCode.assistantNotFound, `no assistant "${assistantId}"`);
     const threadId = request.threadId ?? randomUUID();
-    const record = await this.admission.admit(principal, this.access, {
-      runId: randomUUID(),
+    const runId = randomUUID();
+    const within = options.within;
+    const { record, thread, cancelled } = await this.admission.admit(principal, this.access, {
+      runId,
       threadId,
       assistantId,
       kwargs: storedKwargs(request),
@@ -47,8 +61,11 @@ export class RunService implements BeforeApplicationShutdown {
       threadMetadata: request.threadMetadata,
       multitaskStrategy: request.multitaskStrategy ?? 'reject',
       workerId: this.options.workerId,
+      intent: options.intent ?? 'write',
+      within: within && ((tx, t) => within(tx, t, runId)),
     });
-    const run = new ActiveRun(record, principal, request, this.options.log);
+    this.announceCancelled(thread, cancelled);
+    const run = new ActiveRun(record, principal, request, this.options.log, thread.owner);
     this.registry.add(run);
     run.log.append({
       event: 'metadata',
@@ -56,6 +73,7 @@ export class RunService implements BeforeApplicationShutdown {
     });
     this.logger.log({ msg: 'run started', run_id: run.runId, thread_id: threadId, assistant_id: assistantId, sub: principal.sub });
     void this.drive(run);
+    this.events.runStarted$.next(run);
     return run;
   }
 
@@ -73,9 +91,23 @@ export class RunService implements BeforeApplicationShutdown {
     return run;
   }
 
-  /** Stops a running run through its AbortSignal; the run ends with status `cancelled`. */
-  cancel(run: ActiveRun): void {
-    if (!run.stop('cancelled')) throw new RunError(RunErrorCode.runNotActive, `run ${run.runId} is not running`);
+  /**
+   * Stops a running run through its AbortSignal (owner or approver); it ends `cancelled`.
+   * Resolves once the run has ended, so the thread takes the next message right away.
+   */
+  async cancel(principal: Principal, threadId: string, runId: string): Promise<ActiveRun> {
+    const thread = await this.threads.readable(principal, threadId);
+    if (!this.access.canDecide(principal, thread)) throw new RunError(RunErrorCode.forbidden, 'not allowed to cancel runs on this thread');
+    const run = this.registry.get(runId);
+    if (!run || run.threadId !== threadId) {
+      const known = await this.threads.run(runId);
+      if (known?.threadId === threadId) throw new RunError(RunErrorCode.runNotActive, `run ${runId} is ${known.status}, not running`);
+      throw new RunError(RunErrorCode.runNotFound, `run ${runId} not found on thread ${threadId}`);
+    }
+    if (run.isEnded) throw new RunError(RunErrorCode.runNotActive, `run ${runId} already ended`);
+    run.stop('cancelled');
+    await run.finished;
+    return run;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -88,6 +120,20 @@ export class RunService implements BeforeApplicationShutdown {
     const left = this.registry.active();
     for (const run of left) run.stop('shutdown');
     await Promise.all(left.map((r) => r.finished));
+  }
+
+  private announceCancelled(thread: ThreadRecord, cancelled: ApprovalRecord[]): void {
+    for (const approval of cancelled) {
+      this.events.approvalDecided$.next({
+        tenant: thread.owner.tenant,
+        ownerSub: thread.owner.sub,
+        thread_id: approval.threadId,
+        interrupt_id: approval.interruptId,
+        decision: 'cancelled',
+        decided_by: approval.decidedBy ?? thread.owner.sub,
+        decided_at: (approval.decidedAt ?? new Date()).toISOString(),
+      });
+    }
   }
 
   private async latestKept(threadId: string): Promise<ActiveRun | undefined> {
@@ -111,7 +157,19 @@ export class RunService implements BeforeApplicationShutdown {
     if (outcome.interrupts.length) run.log.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
     if (outcome.error) run.log.append({ event: 'error', data: outcome.error });
     try {
-      await this.admission.complete(run.record, outcome);
+      const requested = await this.admission.complete(run.record, outcome);
+      for (const approval of requested) {
+        this.events.approvalRequested$.next({
+          tenant: run.threadOwner.tenant,
+          ownerSub: run.threadOwner.sub,
+          thread_id: approval.threadId,
+          run_id: approval.runId,
+          interrupt_id: approval.interruptId,
+          value: approval.value,
+          requested_by: approval.requestedBy,
+          created_at: approval.createdAt.toISOString(),
+        });
+      }
     } catch (err) {
       this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
     }

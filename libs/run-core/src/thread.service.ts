@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { Principal } from '@riser/auth';
-import { RunStore, ThreadStore, type ThreadRecord } from '@riser/persistence';
+import { ApprovalStore, RunStore, ThreadStore, type ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
 import { DEFAULT_GRAPH, GraphRegistry } from './graphs/graph-registry.js';
 import { toThreadMessage, type ThreadMessageView } from './message-format.js';
@@ -14,6 +14,8 @@ export interface ThreadView {
   status: string;
   messages: ThreadMessageView[];
   interrupts: InterruptInfo[];
+  /** Pending approvals: each interrupt waiting for a decision, with who asked and when. */
+  approvals: { interrupt_id: string; run_id: string; value: unknown; requested_by: string; created_at: string }[];
   created_at: string;
   updated_at: string;
 }
@@ -28,6 +30,7 @@ export class ThreadService {
     private readonly threads: ThreadStore,
     private readonly runs: RunStore,
     private readonly graphs: GraphRegistry,
+    private readonly approvals: ApprovalStore,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
@@ -43,16 +46,27 @@ export class ThreadService {
 
   async view(principal: Principal, threadId: string): Promise<ThreadView> {
     const thread = await this.readable(principal, threadId);
-    const state = await this.state(threadId);
+    const [state, pending] = await Promise.all([this.state(threadId), this.approvals.pending(threadId)]);
     const messages = (state?.values?.messages ?? []) as BaseMessage[];
     return {
       thread_id: thread.threadId,
       status: thread.status,
       messages: messages.map(toThreadMessage),
       interrupts: pendingInterrupts(state?.tasks ?? []),
+      approvals: pending.map((a) => ({
+        interrupt_id: a.interruptId,
+        run_id: a.runId,
+        value: a.value,
+        requested_by: a.requestedBy,
+        created_at: a.createdAt.toISOString(),
+      })),
       created_at: thread.createdAt.toISOString(),
       updated_at: thread.updatedAt.toISOString(),
     };
+  }
+
+  run(runId: string) {
+    return this.runs.get(runId);
   }
 
   latestRun(threadId: string) {

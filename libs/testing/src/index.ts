@@ -3,3 +3,4 @@ export { createTestDatabase, testServerUrl } from './test-database.js';
 export { tokenFactory, type TokenClaims } from './tokens.js';
 export { openSse, frameData, SseParser, type SseFrame, type SseResponse } from './sse-client.js';
 export { jsonClient, bearer, type JsonResponse } from './http-client.js';
+export { connectChat, request, runMessages, nextEvent, type Socket } from './socket-client.js';

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Param, Query, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, HttpException, Inject, Query, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
-import { RunError, RunErrorCode, RunService, ThreadService, type ActiveRun, type ThreadView } from '@riser/run-core';
+import { ApprovalService, RunError, RunErrorCode, RunService, type ActiveRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { SseFraming } from '../sse/sse-framing.js';
 import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
-import { chatStreamBodySchema, rejoinQuerySchema, threadParamsSchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
+import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { toSimpleSse } from './simple-protocol.js';
-/** The simple protocol: `POST /chat/stream` and the thread it writes to. */
+/** The simple protocol's streams: `POST /chat/stream` (new message or decision) and rejoin. */
 @Controller('chat')
 export class ChatController {
   constructor(
     @Inject(RISER_CONFIG) private readonly config: RiserConfig,
     private readonly runs: RunService,
-    private readonly threads: ThreadService,
+    private readonly approvals: ApprovalService,
     private readonly sse: SseFraming,
   ) {}
 
@@ -31,7 +31,13 @@ export class ChatController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: FastifyRequest,
   ): Promise<Observable<MessageEvent>> {
-    if (Buffer.byteLength(body.message, 'utf8') > this.config.http.maxMessageBytes) {
+    if (body.resume) {
+      const { interrupt_id, ...decision } = body.resume;
+      const resumed = await this.approvals.decide(principal, body.thread_id!, interrupt_id, decision);
+      return this.follow(resumed, 0, req);
+    }
+    const message = body.message!;
+    if (Buffer.byteLength(message, 'utf8') > this.config.http.maxMessageBytes) {
       throw new HttpException(
         { error: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` },
         413,
@@ -40,7 +46,7 @@ export class ChatController {
     const run = await this.runs.start(principal, {
       threadId: body.thread_id,
       assistantId: body.assistant_id,
-      input: { messages: [{ role: 'user', content: body.message, id: randomUUID() }] },
+      input: { messages: [{ role: 'user', content: message, id: randomUUID() }] },
       messages: 'text',
       timeoutMs: body.timeout_ms,
     });
@@ -77,13 +83,5 @@ export class ChatController {
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
     return this.sse.frame(socket, toSimpleSse(events));
-  }
-
-  @Get('threads/:thread_id')
-  thread(
-    @Param(new ZodPipe(threadParamsSchema)) params: { thread_id: string },
-    @CurrentPrincipal() principal: Principal,
-  ): Promise<ThreadView> {
-    return this.threads.view(principal, params.thread_id);
   }
 }

@@ -7,14 +7,34 @@ export const threadIdSchema = z
 
 export const assistantIdSchema = z.string({ error: 'must be a string' }).min(1).max(128);
 
-export const chatStreamBodySchema = z.object({
-  message: z
-    .string({ error: 'is required and must be a string' })
-    .refine((m) => m.trim().length > 0, 'must not be empty'),
-  thread_id: threadIdSchema.optional(),
-  assistant_id: assistantIdSchema.optional(),
-  timeout_ms: z.number().int().positive().optional(),
+export const decisionSchema = z.object({
+  decision: z.enum(['approve', 'reject', 'edit'], { error: 'must be "approve", "reject" or "edit"' }),
+  value: z.unknown().optional(),
+  comment: z.string().max(2000).optional(),
 });
+
+const messageSchema = z
+  .string({ error: 'is required and must be a string' })
+  .refine((m) => m.trim().length > 0, 'must not be empty');
+
+/** A new message, or (with `resume`) a decision on the thread's interrupt, streamed. */
+export const chatStreamBodySchema = z
+  .object({
+    message: z.unknown().optional(),
+    thread_id: threadIdSchema.optional(),
+    assistant_id: assistantIdSchema.optional(),
+    timeout_ms: z.number().int().positive().optional(),
+    resume: decisionSchema.extend({ interrupt_id: z.string().min(1).max(200) }).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.resume) {
+      if (!body.thread_id) ctx.addIssue({ code: 'custom', path: ['thread_id'], message: 'is required with resume' });
+      return;
+    }
+    const parsed = messageSchema.safeParse(body.message);
+    if (!parsed.success) ctx.addIssue({ code: 'custom', path: ['message'], message: parsed.error.issues[0].message });
+  })
+  .transform((body) => ({ ...body, message: body.message as string | undefined }));
 export type ChatStreamBody = z.infer<typeof chatStreamBodySchema>;
 
 export const threadParamsSchema = z.object({ thread_id: threadIdSchema });
@@ -27,3 +47,6 @@ export const rejoinQuerySchema = z.object({
   access_token: z.string().optional(),
 });
 export type RejoinQuery = z.infer<typeof rejoinQuerySchema>;
+
+export const approvalParamsSchema = z.object({ thread_id: threadIdSchema, interrupt_id: z.string().min(1).max(200) });
+export const runParamsSchema = z.object({ thread_id: threadIdSchema, run_id: z.uuid({ error: 'must be a UUID' }) });

@@ -1,6 +1,7 @@
 import type { Migration } from './migration.js';
 import { threadsAndRuns } from './001-threads-and-runs.js';
+import { approvals } from './002-approvals.js';
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [threadsAndRuns];
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals];
 export type { Migration };

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { Database, type Queryable } from './database.js';
+import type { ApprovalRecord, ApprovalStatus, Owner } from './records.js';
+
+interface ApprovalRow {
+  thread_id: string;
+  interrupt_id: string;
+  run_id: string;
+  tenant: string;
+  requested_by: string;
+  value: unknown;
+  status: ApprovalStatus;
+  decision: unknown;
+  decided_by: string | null;
+  resume_run_id: string | null;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+const toRecord = (row: ApprovalRow): ApprovalRecord => ({
+  threadId: row.thread_id,
+  interruptId: row.interrupt_id,
+  runId: row.run_id,
+  tenant: row.tenant,
+  requestedBy: row.requested_by,
+  value: row.value,
+  status: row.status,
+  decision: row.decision,
+  decidedBy: row.decided_by,
+  resumeRunId: row.resume_run_id,
+  createdAt: row.created_at,
+  decidedAt: row.decided_at,
+});
+
+/** Approvals: one row per interrupt, moved out of `pending` exactly once. */
+@Injectable()
+export class ApprovalStore {
+  constructor(private readonly db: Database) {}
+
+  async insertPending(
+    q: Queryable,
+    rows: { threadId: string; interruptId: string; runId: string; requestedBy: Owner; value: unknown }[],
+  ): Promise<ApprovalRecord[]> {
+    const inserted: ApprovalRecord[] = [];
+    for (const row of rows) {
+      const { rows: result } = await q.query<ApprovalRow>(
+        `INSERT INTO riser.approvals (thread_id, interrupt_id, run_id, tenant, requested_by, value)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (thread_id, interrupt_id) DO NOTHING RETURNING *`,
+        [row.threadId, row.interruptId, row.runId, row.requestedBy.tenant, row.requestedBy.sub, JSON.stringify(row.value ?? null)],
+      );
+      if (result[0]) inserted.push(toRecord(result[0]));
+    }
+    return inserted;
+  }
+
+  async get(threadId: string, interruptId: string, q: Queryable = this.db): Promise<ApprovalRecord | undefined> {
+    const { rows } = await q.query<ApprovalRow>(
+      'SELECT * FROM riser.approvals WHERE thread_id = $1 AND interrupt_id = $2',
+      [threadId, interruptId],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async pending(threadId: string, q: Queryable = this.db): Promise<ApprovalRecord[]> {
+    const { rows } = await q.query<ApprovalRow>(
+      `SELECT * FROM riser.approvals WHERE thread_id = $1 AND status = 'pending' ORDER BY created_at, interrupt_id`,
+      [threadId],
+    );
+    return rows.map(toRecord);
+  }
+
+  async list(threadId: string, q: Queryable = this.db): Promise<ApprovalRecord[]> {
+    const { rows } = await q.query<ApprovalRow>(
+      'SELECT * FROM riser.approvals WHERE thread_id = $1 ORDER BY created_at, interrupt_id',
+      [threadId],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Moves one approval out of `pending`, atomically: of any number of concurrent callers,
+   * one gets the row back and every other gets `undefined` (the row lock serialises them and
+   * the `status = 'pending'` condition is re-checked after the winner commits).
+   */
+  async decide(
+    q: Queryable,
+    threadId: string,
+    interruptId: string,
+    change: { status: Exclude<ApprovalStatus, 'pending'>; decision: unknown; decidedBy: Owner; resumeRunId: string | null },
+  ): Promise<ApprovalRecord | undefined> {
+    const { rows } = await q.query<ApprovalRow>(
+      `UPDATE riser.approvals
+          SET status = $3, decision = $4, decided_by = $5, decided_tenant = $6, resume_run_id = $7, decided_at = now()
+        WHERE thread_id = $1 AND interrupt_id = $2 AND status = 'pending'
+        RETURNING *`,
+      [threadId, interruptId, change.status, JSON.stringify(change.decision ?? null), change.decidedBy.sub, change.decidedBy.tenant, change.resumeRunId],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  /** A new message went past the pending interrupts: they will never be resumed. */
+  async cancelPending(q: Queryable, threadId: string, by: Owner): Promise<ApprovalRecord[]> {
+    const { rows } = await q.query<ApprovalRow>(
+      `UPDATE riser.approvals SET status = 'cancelled', decided_by = $2, decided_tenant = $3, decided_at = now()
+        WHERE thread_id = $1 AND status = 'pending' RETURNING *`,
+      [threadId, by.sub, by.tenant],
+    );
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@riser/auth';
+import { ApprovalStore, RunStore, type ApprovalRecord } from '@riser/persistence';
+import type { ActiveRun } from '../active-run.js';
+import { RunCoreEvents } from '../run-core.events.js';
+import { RunError, RunErrorCode } from '../run-error.js';
+import { RunService } from '../run.service.js';
+import { ThreadService } from '../thread.service.js';
+
+export type DecisionKind = 'approve' | 'reject' | 'edit';
+
+export interface Decision {
+  decision: DecisionKind;
+  /** For `edit`: the changed arguments. */
+  value?: unknown;
+  comment?: string;
+}
+
+const STATUS_OF: Record<DecisionKind, 'approved' | 'rejected' | 'edited'> = {
+  approve: 'approved',
+  reject: 'rejected',
+  edit: 'edited',
+};
+
+/**
+ * Human decisions on interrupts, applied exactly once: moving the approval out of
+ * `pending` and admitting the run that resumes the graph happen in one transaction, so of
+ * any number of concurrent decisions one resumes the graph and the others get
+ * `already_decided`, whichever transport they came from.
+ */
+@Injectable()
+export class ApprovalService {
+  constructor(
+    private readonly threads: ThreadService,
+    private readonly approvals: ApprovalStore,
+    private readonly runStore: RunStore,
+    private readonly runs: RunService,
+    private readonly events: RunCoreEvents,
+  ) {}
+
+  async decide(principal: Principal, threadId: string, interruptId: string, decision: Decision): Promise<ActiveRun> {
+    const thread = await this.threads.readable(principal, threadId);
+    if (!this.threads.access.canDecide(principal, thread)) {
+      throw new RunError(RunErrorCode.forbidden, 'only the thread owner or an approver of its tenant may decide');
+    }
+    const approval = await this.approvals.get(threadId, interruptId);
+    if (!approval) throw new RunError(RunErrorCode.interruptNotFound, `no interrupt ${interruptId} on thread ${threadId}`);
+    if (approval.status !== 'pending') throw alreadyDecided(approval);
+    if (thread.status !== 'interrupted') {
+      throw new RunError(RunErrorCode.notInterrupted, `thread ${threadId} is ${thread.status}, not waiting for a decision`);
+    }
+    const interrupted = await this.runStore.get(approval.runId);
+    const payload = { decision: decision.decision, value: decision.value, comment: decision.comment, decided_by: principal.sub };
+    const pending = await this.approvals.pending(threadId);
+    // One pending interrupt takes the value itself; several are resumed by id.
+    const resume = pending.length > 1 ? { [interruptId]: payload } : payload;
+    let decided: ApprovalRecord | undefined;
+    const run = await this.runs.start(
+      principal,
+      { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId } },
+      {
+        intent: 'decide',
+        within: async (tx, _thread, runId) => {
+          decided = await this.approvals.decide(tx, threadId, interruptId, {
+            status: STATUS_OF[decision.decision],
+            decision: payload,
+            decidedBy: { sub: principal.sub, tenant: principal.tenant },
+            resumeRunId: runId,
+          });
+          if (!decided) throw alreadyDecided(await this.approvals.get(threadId, interruptId, tx));
+        },
+      },
+    );
+    this.events.approvalDecided$.next({
+      tenant: thread.owner.tenant,
+      ownerSub: thread.owner.sub,
+      thread_id: threadId,
+      interrupt_id: interruptId,
+      decision: decision.decision,
+      decided_by: principal.sub,
+      decided_at: (decided?.decidedAt ?? new Date()).toISOString(),
+      resume_run_id: run.runId,
+    });
+    return run;
+  }
+}
+
+function alreadyDecided(approval: ApprovalRecord | undefined): RunError {
+  return new RunError(RunErrorCode.alreadyDecided, 'this interrupt was already decided', {
+    status: approval?.status,
+    decided_by: approval?.decidedBy ?? undefined,
+  });
+}

@@ -1,0 +1,194 @@
+import { Inject, Logger, UseFilters, type OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import { Subscription } from 'rxjs';
+import type { Namespace, Socket } from 'socket.io';
+import { AuthError, hasRole, TokenVerifier, type Principal } from '@riser/auth';
+import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ActiveRun, type ThreadAudience } from '@riser/run-core';
+import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
+import { ZodPipe } from '../http/validation/zod.pipe.js';
+import { SocketSubscriptions } from './socket-subscriptions.js';
+import { handshakeAuth } from './ws-auth.js';
+import { WsExceptionFilter } from './ws-errors.js';
+import { wsApproveSchema, wsAuthSchema, wsCancelSchema, wsChatSchema, wsSubscribeSchema, wsUnsubscribeSchema } from './ws.schemas.js';
+import type { z } from 'zod';
+
+const userRoom = (tenant: string, sub: string) => `user:${encodeURIComponent(tenant)}:${encodeURIComponent(sub)}`;
+const approverRoom = (tenant: string) => `approvers:${encodeURIComponent(tenant)}`;
+
+interface SocketData {
+  principal: Principal;
+  subs: SocketSubscriptions;
+}
+
+/**
+ * Namespace `/chat`: chat, subscribe, approve and cancel, each answered by an ack
+ * (`{ok: true, …}` or `{ok: false, error: {code, message}}`). Connections are authenticated
+ * in the handshake (guards do not run on connect) and the token's expiry is checked again
+ * on every event. Approval requests go to the thread's owner and the tenant's approvers.
+ */
+@WebSocketGateway({ namespace: '/chat' })
+@UseFilters(WsExceptionFilter)
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly logger = new Logger('ChatGateway');
+  private readonly followers = new Map<string, Set<SocketSubscriptions>>();
+  private readonly subscriptions = new Subscription();
+  @WebSocketServer() private server!: Namespace;
+
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly runs: RunService,
+    private readonly threads: ThreadService,
+    private readonly approvals: ApprovalService,
+    private readonly events: RunCoreEvents,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use(handshakeAuth(this.verifier));
+    const audience = (e: ThreadAudience) => [userRoom(e.tenant, e.ownerSub), approverRoom(e.tenant)];
+    this.subscriptions.add(
+      this.events.approvalRequested$.subscribe(({ tenant, ownerSub, ...payload }) =>
+        this.server.to(audience({ tenant, ownerSub })).emit('approval.requested', payload),
+      ),
+    );
+    this.subscriptions.add(
+      this.events.approvalDecided$.subscribe(({ tenant, ownerSub, ...payload }) =>
+        this.server.to(audience({ tenant, ownerSub })).emit('approval.decided', payload),
+      ),
+    );
+    this.subscriptions.add(this.events.runStarted$.subscribe((run) => this.onRunStarted(run)));
+  }
+
+  handleConnection(socket: Socket): void {
+    const data = socket.data as SocketData;
+    data.subs = new SocketSubscriptions(socket, this.config.sse);
+    void socket.join(this.rooms(data.principal));
+  }
+
+  handleDisconnect(socket: Socket): void {
+    const subs = (socket.data as SocketData).subs;
+    if (!subs) return;
+    for (const threadId of subs.followedThreads) this.followers.get(threadId)?.delete(subs);
+    subs.close();
+  }
+
+  onModuleDestroy(): void {
+    this.subscriptions.unsubscribe();
+  }
+
+  /** A new token for a long-lived socket, before the old one expires. */
+  @SubscribeMessage('auth')
+  async auth(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsAuthSchema)) body: z.infer<typeof wsAuthSchema>) {
+    const principal = await this.verifier.verify(body.token);
+    const data = socket.data as SocketData;
+    if (principal.sub !== data.principal.sub || principal.tenant !== data.principal.tenant) {
+      throw new AuthError('a socket cannot change who it is; reconnect instead');
+    }
+    data.principal = principal;
+    void socket.join(this.rooms(principal));
+    return { ok: true, expires_at: principal.expiresAt };
+  }
+
+  @SubscribeMessage('chat')
+  async chat(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsChatSchema)) body: z.infer<typeof wsChatSchema>) {
+    const principal = this.principal(socket);
+    if (Buffer.byteLength(body.message) > this.config.http.maxMessageBytes) {
+      return { ok: false, error: { code: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` } };
+    }
+    const run = await this.runs.start(principal, {
+      threadId: body.thread_id,
+      assistantId: body.assistant_id,
+      input: { messages: [{ role: 'user', content: body.message, id: randomUUID() }] },
+      messages: 'text',
+    });
+    // The ack goes first; the run's events are replayed from its start, so none is lost.
+    this.follow(socket, run.threadId);
+    setImmediate(() => (socket.data as SocketData).subs.followRun(run));
+    return { ok: true, thread_id: run.threadId, run_id: run.runId };
+  }
+
+  /** Receive a run's events (after `after_seq`), or with no run_id the thread's current and next runs. */
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsSubscribeSchema)) body: z.infer<typeof wsSubscribeSchema>) {
+    const principal = this.principal(socket);
+    const subs = (socket.data as SocketData).subs;
+    if (body.run_id) {
+      const run = await this.runs.locate(principal, body.thread_id, body.run_id);
+      setImmediate(() => subs.followRun(run, body.after_seq ?? 0));
+      return { ok: true, thread_id: body.thread_id, run_id: run.runId };
+    }
+    await this.threads.readable(principal, body.thread_id);
+    this.follow(socket, body.thread_id);
+    const current = await this.runs.locate(principal, body.thread_id).catch(() => undefined);
+    if (current) setImmediate(() => subs.followRun(current, body.after_seq ?? 0));
+    return { ok: true, thread_id: body.thread_id, run_id: current?.runId ?? null };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsUnsubscribeSchema)) body: z.infer<typeof wsUnsubscribeSchema>) {
+    this.principal(socket);
+    const subs = (socket.data as SocketData).subs;
+    this.followers.get(body.thread_id)?.delete(subs);
+    subs.unfollowThread(body.thread_id);
+    return { ok: true };
+  }
+
+  @SubscribeMessage('approve')
+  async approve(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsApproveSchema)) body: z.infer<typeof wsApproveSchema>) {
+    const principal = this.principal(socket);
+    const { thread_id, interrupt_id, ...decision } = body;
+    const run = await this.approvals.decide(principal, thread_id, interrupt_id, decision);
+    // The deciding socket sees what its decision does, unless it follows the thread already.
+    const subs = (socket.data as SocketData).subs;
+    if (!subs.followsThread(thread_id)) setImmediate(() => subs.followRun(run));
+    return { ok: true, thread_id, run_id: run.runId };
+  }
+
+  @SubscribeMessage('cancel')
+  async cancel(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsCancelSchema)) body: z.infer<typeof wsCancelSchema>) {
+    const run = await this.runs.cancel(this.principal(socket), body.thread_id, body.run_id);
+    return { ok: true, thread_id: run.threadId, run_id: run.runId, status: 'cancelled' };
+  }
+
+  /** The socket's principal, as long as its token is still valid. */
+  private principal(socket: Socket): Principal {
+    const principal = (socket.data as SocketData).principal;
+    if (!principal) throw new AuthError('not authenticated');
+    if (principal.expiresAt !== undefined && principal.expiresAt * 1000 <= Date.now()) throw new AuthError('token expired');
+    return principal;
+  }
+
+  private rooms(principal: Principal): string[] {
+    const rooms = [userRoom(principal.tenant, principal.sub)];
+    if (hasRole(principal, this.config.runCore.approverRole)) rooms.push(approverRoom(principal.tenant));
+    return rooms;
+  }
+
+  private follow(socket: Socket, threadId: string): void {
+    const subs = (socket.data as SocketData).subs;
+    subs.followThread(threadId);
+    let set = this.followers.get(threadId);
+    if (!set) this.followers.set(threadId, (set = new Set()));
+    set.add(subs);
+  }
+
+  /** Thread followers get every new run on the thread, from its first event. */
+  private onRunStarted(run: ActiveRun): void {
+    const set = this.followers.get(run.threadId);
+    if (!set?.size) return;
+    setImmediate(() => {
+      for (const subs of set) subs.followRun(run);
+    });
+    this.logger.debug({ msg: 'run fanned out to thread followers', run_id: run.runId, followers: set.size });
+  }
+}

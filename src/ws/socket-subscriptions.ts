@@ -1,0 +1,67 @@
+import type { Subscription } from 'rxjs';
+import type { Socket } from 'socket.io';
+import type { ActiveRun } from '@riser/run-core';
+import type { SseOptions } from '../config/riser-config.js';
+import { socketIoFlowControl } from './socket-flow-control.js';
+import { socketMessage } from './socket-protocol.js';
+
+/** The runs one socket is fed, and the threads whose next runs it follows. */
+export class SocketSubscriptions {
+  private readonly runs = new Map<string, { threadId: string; subscription: Subscription }>();
+  private readonly threads = new Set<string>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
+  ) {}
+
+  /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
+  followRun(run: ActiveRun, afterSeq = 0): void {
+    if (this.runs.has(run.runId)) return;
+    const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
+    this.runs.set(run.runId, entry);
+    entry.subscription = run
+      .subscribe({
+        afterSeq,
+        flow: socketIoFlowControl(this.socket),
+        maxLagEvents: this.limits.maxLagEvents,
+        maxLagBytes: this.limits.maxBufferedBytes,
+      })
+      .subscribe({
+        next: (event) => {
+          const payload = socketMessage(event, run.runId);
+          if (payload) this.socket.emit('message', payload);
+        },
+        complete: () => this.runs.delete(run.runId),
+        error: () => this.runs.delete(run.runId),
+      });
+  }
+
+  followThread(threadId: string): void {
+    this.threads.add(threadId);
+  }
+
+  followsThread(threadId: string): boolean {
+    return this.threads.has(threadId);
+  }
+
+  unfollowThread(threadId: string): void {
+    this.threads.delete(threadId);
+    for (const [runId, entry] of this.runs) {
+      if (entry.threadId === threadId) {
+        entry.subscription.unsubscribe();
+        this.runs.delete(runId);
+      }
+    }
+  }
+
+  get followedThreads(): ReadonlySet<string> {
+    return this.threads;
+  }
+
+  close(): void {
+    for (const { subscription } of this.runs.values()) subscription.unsubscribe();
+    this.runs.clear();
+    this.threads.clear();
+  }
+}

@@ -1,0 +1,26 @@
+import type { Socket } from 'socket.io';
+import type { TokenVerifier } from '@riser/auth';
+
+/**
+ * Handshake middleware: a connection exists only for a verified token, from `auth.token`
+ * or an `Authorization: Bearer` header. Anything else is refused with a `connect_error`
+ * whose message is `unauthorized` (the reason is in `err.data`).
+ */
+export function handshakeAuth(verifier: TokenVerifier) {
+  return (socket: Socket, next: (err?: Error) => void): void => {
+    const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const header = socket.handshake.headers.authorization;
+    const token = typeof fromAuth === 'string' ? fromAuth : /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+    verifier.verify(token).then(
+      (principal) => {
+        socket.data.principal = principal;
+        next();
+      },
+      (err: Error) => {
+        const refused = new Error('unauthorized') as Error & { data?: unknown };
+        refused.data = { code: 'unauthorized', message: err.message };
+        next(refused);
+      },
+    );
+  };
+}

@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
+import { AuthError } from '@riser/auth';
+import { RunError, RunErrorCode } from '@riser/run-core';
+
+export interface WsErrorBody {
+  code: string;
+  message: string;
+  [detail: string]: unknown;
+}
+
+/**
+ * Turns any error of a socket event into its ack, `{ok: false, error: {code, message}}`.
+ * A thrown error never reaches Socket.IO: the socket and the process go on.
+ */
+@Catch()
+export class WsExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('WsExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const error = toWsError(exception);
+    if (error.code === 'internal') this.logger.error(exception instanceof Error ? exception : String(exception));
+    const ack = host.getArgs().find((arg, i) => i >= 2 && typeof arg === 'function') as ((body: unknown) => void) | undefined;
+    if (ack) ack({ ok: false, error });
+    else host.switchToWs().getClient<{ emit(e: string, b: unknown): void }>().emit('error', error);
+  }
+}
+
+export function toWsError(exception: unknown): WsErrorBody {
+  if (exception instanceof AuthError) return { code: 'unauthorized', message: exception.message };
+  if (exception instanceof RunError) {
+    // Socket payloads are not requests: a bad one is `invalid_payload`.
+    const code = exception.code === RunErrorCode.invalidRequest ? 'invalid_payload' : exception.code;
+    return { ...exception.details, code, message: exception.message };
+  }
+  return { code: 'internal', message: 'internal error' };
+}
