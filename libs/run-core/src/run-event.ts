@@ -39,7 +39,8 @@ export interface MessageEventData {
   text: string;
   /** 'ai' for model output, else the node output's role ('tool', 'human', …). */
   role: string;
-  message: PlainMessage;
+  /** The chunk as LangChain serialises it; recorded only for runs that asked for `full` messages. */
+  message?: PlainMessage;
   /** Shared by every chunk of one model call. */
   metadata: MessageMetadata;
   /** True when this is a whole message a node returned rather than a streamed chunk. */

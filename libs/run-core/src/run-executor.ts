@@ -37,10 +37,10 @@ export class RunExecutor {
     const modes = [...new Set<StreamMode>(['updates', ...(request.streamModes ?? [])])];
     const subgraphs = request.subgraphs ?? false;
     const interrupts: InterruptInfo[] = [];
-    const callbacks = request.messages === 'none' ? [] : [new RunTokenHandler(this.messageSink(run), {
-      subgraphs,
-      nodeOutputs: request.messages === 'full',
-    })];
+    const callbacks =
+      request.messages === 'none'
+        ? []
+        : [new RunTokenHandler(this.messageSink(run), { subgraphs, mode: request.messages === 'full' ? 'full' : 'text' })];
     const config = request.config ?? {};
     const input = request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input;
     try {
@@ -80,10 +80,7 @@ export class RunExecutor {
   }
 
   private messageSink(run: ActiveRun): (data: MessageEventData, ns: string[]) => void {
-    const textOnly = run.request.messages !== 'full';
     return (data, ns) => {
-      // The simple protocol's frames are the models' text: no tool-call-only chunks.
-      if (textOnly && (data.role !== 'ai' || data.text === '')) return;
       run.log.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
     };
   }

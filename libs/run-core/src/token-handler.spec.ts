@@ -27,7 +27,7 @@ interface Emitted {
   ns: string[];
 }
 
-const OPTIONS: TokenHandlerOptions = { subgraphs: false, nodeOutputs: true };
+const OPTIONS: TokenHandlerOptions = { subgraphs: false, mode: 'full' };
 
 const source = (meta: Record<string, unknown>) => (meta.ls_model_type ? 'model' : 'node');
 
@@ -42,9 +42,9 @@ afterEach(() => expect(mistyped).toEqual([]));
 
 function fromRiser(data: MessageEventData, ns: string[]): Emitted {
   // Not an expect: an exception in a callback handler is logged by LangChain, not raised.
-  if (data.message.type.endsWith('Chunk') === data.complete) mistyped.push(data);
-  const toolChunks = (data.message.tool_call_chunks as unknown[] | undefined)?.length ?? 0;
-  return { id: data.message.id, role: data.role, text: data.text, node: data.metadata.langgraph_node, from: source(data.metadata), chunk: !data.complete, toolChunks, ns };
+  if (data.message!.type.endsWith('Chunk') === data.complete) mistyped.push(data);
+  const toolChunks = (data.message!.tool_call_chunks as unknown[] | undefined)?.length ?? 0;
+  return { id: data.message!.id, role: data.role, text: data.text, node: data.metadata.langgraph_node, from: source(data.metadata), chunk: !data.complete, toolChunks, ns };
 }
 
 const config = (thread: string) => ({ configurable: { thread_id: thread } });
@@ -142,6 +142,19 @@ describe('RunTokenHandler, pinned against LangGraph\'s "messages" stream mode', 
     expect(distinct(lg)).toEqual(await producedIds(graph, 'refund-lg'));
     expect(distinct(riser)).toEqual(await producedIds(graph, 'refund-riser'));
     expect(distinct(riser)).toHaveLength(3);
+  });
+
+  it('text mode: exactly the non-empty model text of full mode, and nothing built per token', async () => {
+    const graph = await demoAgent();
+    const full = await viaRiser(graph, [refund], 'text-full');
+    const text: MessageEventData[] = [];
+    const handler = new RunTokenHandler((data) => text.push(data), { subgraphs: false, mode: 'text' });
+    const stream = await graph.stream(refund, { ...config('text-text'), streamMode: ['updates'], callbacks: [handler] });
+    for await (const _ of stream) void _;
+    const expected = full.filter((e) => e.role === 'ai' && e.text !== '').map((e) => e.text);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(text.map((d) => d.text)).toEqual(expected);
+    expect(text.every((d) => d.message === undefined && d.role === 'ai' && !d.complete)).toBe(true);
   });
 
   it('keeps tokens in the same order relative to `updates` as streamMode ["messages","updates"]', async () => {
@@ -274,7 +287,7 @@ describe('RunTokenHandler, pinned against LangGraph\'s "messages" stream mode', 
     for (const { thread, events, reply } of runs) {
       expect(messageText(reply.content)).toContain(`this is run number ${thread.slice(5)}"`);
       expect(events.map((e) => e.text).join('')).toBe(messageText(reply.content));
-      expect([...new Set(events.map((e) => e.message.id))]).toEqual([reply.id]);
+      expect([...new Set(events.map((e) => e.message!.id))]).toEqual([reply.id]);
       expect(events.every((e) => e.metadata.thread_id === thread)).toBe(true);
     }
     expect(new Set(runs.map((r) => r.reply.id)).size).toBe(50);

@@ -8,8 +8,12 @@ import type { MessageEventData, MessageMetadata } from './run-event.js';
 export interface TokenHandlerOptions {
   /** Also stream chunks of subgraphs' models (else only the top graph's, as LangGraph does). */
   subgraphs: boolean;
-  /** Also emit whole messages that nodes return (tool results…), as `messages` mode does. */
-  nodeOutputs: boolean;
+  /**
+   * `full`: every chunk as a plain message, and the whole messages nodes return (tool
+   * results…), as `messages` mode does. `text`: only the non-empty text of model output, with
+   * nothing else built per token (what the simple protocol and the socket gateway send).
+   */
+  mode: 'text' | 'full';
 }
 
 export type TokenSink = (data: MessageEventData, ns: string[]) => void;
@@ -30,7 +34,7 @@ interface Tracked {
  * What it keeps from LangGraph's own handler (which is internal to the package): models
  * tagged `nostream` are skipped; chunks carry the call's metadata (langgraph_node, …) and
  * namespace; a model that did not stream has its final message emitted once; with
- * `nodeOutputs`, messages returned by nodes are emitted unless already seen; message ids
+ * in `full` mode, messages returned by nodes are emitted unless already seen; message ids
  * are LangGraph's (one per model call; a node's output without one gets `run-…-tool-…` or
  * `run-…-out-…`), so what clients are sent matches the thread's state.
  * `awaitHandlers` is set so that tokens are pushed before the model goes on, which keeps
@@ -80,6 +84,11 @@ export class RunTokenHandler extends BaseCallbackHandler {
     const call = this.calls.get(runId);
     if (!call) return;
     this.streamed.add(runId);
+    if (this.options.mode === 'text') {
+      const text = fields?.chunk ? messageText(fields.chunk.message.content) : token;
+      if (text) this.sink({ text, role: 'ai', metadata: call.metadata, complete: false }, call.ns);
+      return;
+    }
     const message = fields?.chunk?.message ?? new AIMessageChunk({ content: token });
     this.emit(message, call, true, false, this.callMessageId(message, call, runId));
   }
@@ -108,7 +117,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     _runType?: string,
     name?: string,
   ): void {
-    if (!this.options.nodeOutputs || !metadata || name !== metadata.langgraph_node) return;
+    if (this.options.mode !== 'full' || !metadata || name !== metadata.langgraph_node) return;
     if (tags?.includes('langsmith:hidden')) return;
     const tracked = this.track(metadata, tags, name);
     if (!tracked) return;
@@ -172,16 +181,12 @@ export class RunTokenHandler extends BaseCallbackHandler {
       (message.lc_kwargs as { id?: string }).id = id;
     }
     if (message.id != null) this.seen.add(message.id);
-    this.sink(
-      {
-        text: messageText(message.content),
-        role: message.type,
-        message: toPlainMessage(message, isChunk),
-        metadata: call.metadata,
-        complete,
-      },
-      call.ns,
-    );
+    const text = messageText(message.content);
+    if (this.options.mode === 'text') {
+      if (text && message.type === 'ai') this.sink({ text, role: 'ai', metadata: call.metadata, complete }, call.ns);
+      return;
+    }
+    this.sink({ text, role: message.type, message: toPlainMessage(message, isChunk), metadata: call.metadata, complete }, call.ns);
   }
 
   /**
