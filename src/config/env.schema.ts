@@ -49,6 +49,7 @@ export const envSchema = z.object({
   RUN_LOG_MAX_BYTES: int(1024).default(16 * 1024 * 1024),
   RUN_LOG_TTL_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  RUN_LEASE_MS: int(1000).default(30_000),
 
   SSE_HEARTBEAT_MS: int(100).default(15_000),
   SSE_HEARTBEAT_STYLE: z.enum(['comment', 'data']).default('comment'),

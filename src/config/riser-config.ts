@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -97,7 +98,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
     },
     usesDevSecret,
     runCore: {
-      workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
+      worker: {
+        id: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
+        host: hostname(),
+        pid: process.pid,
+        boot: randomUUID(),
+      },
+      leaseMs: env.RUN_LEASE_MS,
       graphsConfigPath: graphsConfigPath && resolve(graphsConfigPath),
       demo: {
         tokenDelayMs: env.DEMO_TOKEN_DELAY_MS,

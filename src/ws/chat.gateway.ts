@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthError, hasRole, TokenVerifier, type Principal } from '@riser/auth';
-import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ActiveRun, type ThreadAudience } from '@riser/run-core';
+import { ApprovalService, RunCoreEvents, RunService, ThreadService, type WatchableRun, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
 import { ZodPipe } from '../http/validation/zod.pipe.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
@@ -110,6 +110,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       assistantId: body.assistant_id,
       input: { messages: [{ role: 'user', content: body.message, id: randomUUID() }] },
       messages: 'text',
+      multitaskStrategy: body.multitask_strategy,
     });
     // The ack goes first; the run's events are replayed from its start, so none is lost.
     this.follow(socket, run.threadId);
@@ -183,7 +184,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   /** Thread followers get every new run on the thread, from its first event. */
-  private onRunStarted(run: ActiveRun): void {
+  private onRunStarted(run: WatchableRun): void {
     const set = this.followers.get(run.threadId);
     if (!set?.size) return;
     setImmediate(() => {

@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { Socket } from 'socket.io';
-import type { ActiveRun } from '@riser/run-core';
+import type { WatchableRun } from '@riser/run-core';
 import type { SseOptions } from '../config/riser-config.js';
 import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
@@ -16,7 +16,7 @@ export class SocketSubscriptions {
   ) {}
 
   /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
-  followRun(run: ActiveRun, afterSeq = 0): void {
+  followRun(run: WatchableRun, afterSeq = 0): void {
     if (this.runs.has(run.runId)) return;
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);

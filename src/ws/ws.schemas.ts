@@ -5,6 +5,7 @@ export const wsChatSchema = z.object({
   message: z.string({ error: 'is required and must be a string' }).refine((m) => m.trim().length > 0, 'must not be empty'),
   thread_id: threadIdSchema.optional(),
   assistant_id: assistantIdSchema.optional(),
+  multitask_strategy: z.enum(['reject', 'enqueue', 'interrupt', 'rollback']).optional(),
 });
 
 export const wsSubscribeSchema = z.object({

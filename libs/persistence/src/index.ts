@@ -3,6 +3,7 @@ export { PERSISTENCE_OPTIONS, type PersistenceOptions } from './persistence.opti
 export { Database, type Queryable } from './database.js';
 export { ThreadStore } from './thread.store.js';
 export { ApprovalStore } from './approval.store.js';
+export { CheckpointStore } from './checkpoint.store.js';
 export { RunStore, ThreadBusyConflict, type NewRun } from './run.store.js';
 export { migrate } from './migrator.js';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embedded-postgres.js';

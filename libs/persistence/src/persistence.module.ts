@@ -4,6 +4,7 @@ import { Database } from './database.js';
 import { createCheckpointer } from './checkpointer.js';
 import { PERSISTENCE_OPTIONS, type PersistenceOptions } from './persistence.options.js';
 import { ApprovalStore } from './approval.store.js';
+import { CheckpointStore } from './checkpoint.store.js';
 import { RunStore } from './run.store.js';
 import { ThreadStore } from './thread.store.js';
 
@@ -30,8 +31,9 @@ export class PersistenceModule {
         ThreadStore,
         RunStore,
         ApprovalStore,
+        CheckpointStore,
       ],
-      exports: [Database, PostgresSaver, ThreadStore, RunStore, ApprovalStore],
+      exports: [Database, PostgresSaver, ThreadStore, RunStore, ApprovalStore, CheckpointStore],
     };
   }
 }

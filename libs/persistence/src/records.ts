@@ -36,9 +36,21 @@ export interface RunRecord {
   kwargs: Record<string, unknown>;
   metadata: Record<string, unknown>;
   multitaskStrategy: string;
+  worker: WorkerIdentity | null;
+  leaseExpiresAt: Date | null;
+  lastSeq: number | null;
+  baseCheckpointId: string | null;
   createdAt: Date;
   updatedAt: Date;
   endedAt: Date | null;
+}
+
+/** The process executing a run: its id, host and pid, and a random id per process start. */
+export interface WorkerIdentity {
+  id: string;
+  host: string;
+  pid: number;
+  boot: string;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'edited' | 'cancelled';

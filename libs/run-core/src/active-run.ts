@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Principal } from '@riser/auth';
 import type { Owner, RunRecord } from '@riser/persistence';
+import type { WatchableRun } from './archived-run.js';
 import { RunEventLog, type EventLogLimits } from './event-log.js';
 import type { RunEvent } from './run-event.js';
 import type { RunRequest } from './run-request.js';
@@ -13,7 +14,7 @@ export type StopReason = 'cancelled' | 'timeout' | 'shutdown' | 'interrupted' | 
  * A run executing in this process: its event log, its abort signal, its subscribers.
  * It outlives any connection watching it.
  */
-export class ActiveRun {
+export class ActiveRun implements WatchableRun {
   readonly log: RunEventLog;
   private readonly controller = new AbortController();
   private stopReasonValue?: StopReason;
@@ -21,6 +22,11 @@ export class ActiveRun {
   private resolveFinished!: () => void;
   /** Settles when the run has ended and its end is recorded. */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
+  private resolveTurn!: (go: boolean) => void;
+  /** Resolves `true` when the run may execute (at once, or when a queued run's turn comes), `false` if it never will. */
+  readonly turn = new Promise<boolean>((resolve) => (this.resolveTurn = resolve));
+  /** The thread's newest checkpoint before this run wrote any: what a rollback returns to. */
+  baseCheckpointId: string | null;
 
   constructor(
     readonly record: RunRecord,
@@ -31,6 +37,16 @@ export class ActiveRun {
     readonly threadOwner: Owner,
   ) {
     this.log = new RunEventLog(limits);
+    this.baseCheckpointId = record.baseCheckpointId;
+    if (record.status === 'running') this.resolveTurn(true);
+  }
+
+  get isQueued(): boolean {
+    return this.record.status === 'pending';
+  }
+
+  beginTurn(go: boolean): void {
+    this.resolveTurn(go);
   }
 
   get runId(): string {
@@ -53,11 +69,17 @@ export class ActiveRun {
     return this.log.isEnded;
   }
 
+  get lastSeq(): number | undefined {
+    return this.log.isEnded ? this.log.lastSeq : undefined;
+  }
+
   /** Aborts the graph through its signal; the first reason given wins. */
   stop(reason: StopReason): boolean {
     if (this.stopReasonValue || this.log.isEnded) return false;
     this.stopReasonValue = reason;
     this.controller.abort(new Error(`run ${reason}`));
+    // A queued run stopped before its turn never executes.
+    this.resolveTurn(false);
     return true;
   }
 

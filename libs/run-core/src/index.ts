@@ -2,7 +2,9 @@ import './langchain-env.js';
 
 export { RunCoreModule, type RunCoreModuleAsyncOptions } from './run-core.module.js';
 export { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
-export { RunService } from './run.service.js';
+export { RunService, type StartOptions } from './run.service.js';
+export { ArchivedRun, type WatchableRun } from './archived-run.js';
+export { RunLeases } from './run-leases.js';
 export { ThreadService, type ThreadView } from './thread.service.js';
 export { ThreadAccess } from './access.js';
 export { ApprovalService, type Decision, type DecisionKind } from './approvals/approval.service.js';

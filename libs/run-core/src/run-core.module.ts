@@ -4,7 +4,9 @@ import { GraphRegistry } from './graphs/graph-registry.js';
 import { RunCoreEvents } from './run-core.events.js';
 import { RunAdmission } from './run-admission.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { RunDriver } from './run-driver.js';
 import { RunExecutor } from './run-executor.js';
+import { RunLeases } from './run-leases.js';
 import { RunRegistry } from './run-registry.js';
 import { RunService } from './run.service.js';
 import { ThreadService } from './thread.service.js';
@@ -26,6 +28,8 @@ export class RunCoreModule {
         GraphRegistry,
         RunAdmission,
         RunExecutor,
+        RunDriver,
+        RunLeases,
         RunRegistry,
         RunService,
         ThreadService,

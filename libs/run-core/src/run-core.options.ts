@@ -1,8 +1,11 @@
+import type { WorkerIdentity } from '@riser/persistence';
 import type { DemoAgentOptions } from './demo/demo-agent.js';
 
 export interface RunCoreOptions {
-  /** Identifies this process in the runs it executes. */
-  workerId: string;
+  /** This process, as recorded on the runs it executes. */
+  worker: WorkerIdentity;
+  /** How long a run's lease lasts without renewal; a run whose lease ran out was orphaned. */
+  leaseMs: number;
   /** A langgraph.json naming user graphs; none when absent. */
   graphsConfigPath?: string;
   demo: DemoAgentOptions;

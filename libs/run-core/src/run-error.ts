@@ -33,6 +33,8 @@ export const RunFailureCode = {
   cancelled: 'cancelled',
   graphError: 'graph_error',
   shutdown: 'shutdown',
+  interrupted: 'interrupted',
+  rolledBack: 'rolled_back',
   interruptedByRestart: 'interrupted_by_restart',
   slowConsumer: 'slow_consumer',
   replayGap: 'replay_gap',

@@ -13,11 +13,12 @@ export interface RunOutcome {
   interrupts: InterruptInfo[];
 }
 
-const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> = {
+export const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> = {
   cancelled: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was cancelled' } },
   disconnected: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was cancelled: its last client left' } },
-  interrupted: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was interrupted by a newer run' } },
-  rollback: { status: 'cancelled', error: { code: RunFailureCode.cancelled, message: 'the run was rolled back by a newer run' } },
+  // Multitask: a newer run took the thread. `interrupted` keeps what the run did; `rollback` discards it.
+  interrupted: { status: 'interrupted', error: { code: RunFailureCode.interrupted, message: 'the run was interrupted by a newer run on its thread' } },
+  rollback: { status: 'cancelled', error: { code: RunFailureCode.rolledBack, message: 'the run was rolled back by a newer run on its thread' } },
   timeout: { status: 'timeout', error: { code: RunFailureCode.timeout, message: 'the run timed out' } },
   shutdown: { status: 'error', error: { code: RunFailureCode.shutdown, message: 'the server shut down before the run finished' } },
 };
@@ -49,6 +50,7 @@ export class RunExecutor {
         configurable: {
           ...config.configurable,
           thread_id: run.threadId,
+          run_id: run.runId,
           ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
         },
         ...(request.context && { context: request.context }),

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, HttpCode, HttpException, Inject, Query, Req,
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
-import { ApprovalService, RunError, RunErrorCode, RunService, type ActiveRun } from '@riser/run-core';
+import { ApprovalService, RunError, RunErrorCode, RunService, type WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { SseFraming } from '../sse/sse-framing.js';
 import { socketFlowControl } from '../sse/socket-flow-control.js';
@@ -49,6 +49,8 @@ export class ChatController {
       input: { messages: [{ role: 'user', content: message, id: randomUUID() }] },
       messages: 'text',
       timeoutMs: body.timeout_ms,
+      onDisconnect: body.on_disconnect,
+      multitaskStrategy: body.multitask_strategy,
     });
     return this.follow(run, 0, req);
   }
@@ -71,10 +73,13 @@ export class ChatController {
       throw new RunError(RunErrorCode.invalidRequest, 'Last-Event-ID: must be a non-negative integer', { field: 'last-event-id' });
     }
     const run = await this.runs.locate(principal, query.thread_id, query.run_id);
-    return this.follow(run, cursor === undefined ? 0 : Number(cursor), req);
+    const after = cursor === undefined ? 0 : Number(cursor);
+    // Nothing after the end: 204 tells an EventSource to stop reconnecting.
+    if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
+    return this.follow(run, after, req);
   }
 
-  private follow(run: ActiveRun, afterSeq: number, req: FastifyRequest): Observable<MessageEvent> {
+  private follow(run: WatchableRun, afterSeq: number, req: FastifyRequest): Observable<MessageEvent> {
     const socket = req.raw.socket;
     const events = run.subscribe({
       afterSeq,

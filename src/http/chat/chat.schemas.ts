@@ -24,6 +24,12 @@ export const chatStreamBodySchema = z
     thread_id: threadIdSchema.optional(),
     assistant_id: assistantIdSchema.optional(),
     timeout_ms: z.number().int().positive().optional(),
+    /** `continue` (default): the run finishes when every client is gone; `cancel`: it stops. */
+    on_disconnect: z.enum(['continue', 'cancel'], { error: 'must be "continue" or "cancel"' }).optional(),
+    /** What to do when the thread is busy: `reject` (409, default), `enqueue`, `interrupt`, `rollback`. */
+    multitask_strategy: z
+      .enum(['reject', 'enqueue', 'interrupt', 'rollback'], { error: 'must be "reject", "enqueue", "interrupt" or "rollback"' })
+      .optional(),
     resume: decisionSchema.extend({ interrupt_id: z.string().min(1).max(200) }).optional(),
   })
   .superRefine((body, ctx) => {

@@ -15,6 +15,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof HttpException && exception.getStatus() === 204) {
+      reply.status(204).send();
+      return;
+    }
     const { status, body } = toHttpError(exception);
     if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception : String(exception));
     if (reply.sent || reply.raw.headersSent) {

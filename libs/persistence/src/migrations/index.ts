@@ -1,7 +1,8 @@
 import type { Migration } from './migration.js';
 import { threadsAndRuns } from './001-threads-and-runs.js';
 import { approvals } from './002-approvals.js';
+import { runLeases } from './003-run-leases.js';
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals];
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases];
 export type { Migration };

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Database, type Queryable } from './database.js';
+
+/**
+ * What Riser does with LangGraph's checkpoint tables (created by PostgresSaver in the
+ * `riser` schema) beyond the saver's own API. Checkpoint ids are UUIDv6, ordered by time,
+ * which is what "after a checkpoint" relies on; a test pins these table names and that order.
+ */
+@Injectable()
+export class CheckpointStore {
+  constructor(private readonly db: Database) {}
+
+  /** The thread's newest top-level checkpoint id, if any. */
+  async latestId(threadId: string, q: Queryable = this.db): Promise<string | null> {
+    const { rows } = await q.query<{ id: string | null }>(
+      `SELECT max(checkpoint_id) AS id FROM riser.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''`,
+      [threadId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Deletes every checkpoint (and pending write) of the thread made after `checkpointId`. */
+  async deleteAfter(threadId: string, checkpointId: string | null): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const after = checkpointId ?? '';
+      await tx.query('DELETE FROM riser.checkpoint_writes WHERE thread_id = $1 AND checkpoint_id > $2', [threadId, after]);
+      const { rowCount } = await tx.query('DELETE FROM riser.checkpoints WHERE thread_id = $1 AND checkpoint_id > $2', [threadId, after]);
+      return rowCount ?? 0;
+    });
+  }
+}

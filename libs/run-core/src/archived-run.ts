@@ -1,0 +1,52 @@
+import { EMPTY, Observable, of } from 'rxjs';
+import type { RunRecord } from '@riser/persistence';
+import { RunFailureCode } from './run-error.js';
+import type { RunEvent } from './run-event.js';
+import type { SubscribeOptions } from './run-subscription.js';
+
+/** A run a transport can watch: executing here, or finished with its events still kept, or not. */
+export interface WatchableRun {
+  readonly runId: string;
+  readonly threadId: string;
+  readonly isEnded: boolean;
+  /** seq of the run's last event, once it has ended. */
+  readonly lastSeq: number | undefined;
+  subscribe(options?: SubscribeOptions): Observable<RunEvent>;
+}
+
+/**
+ * A finished run whose events are no longer kept (retention passed, or the process that ran
+ * it is gone). A cursor at its end gets nothing; any other gets one `replay_gap` and the end,
+ * and the thread's state stays readable.
+ */
+export class ArchivedRun implements WatchableRun {
+  readonly isEnded = true;
+
+  constructor(private readonly record: RunRecord) {}
+
+  get runId(): string {
+    return this.record.runId;
+  }
+
+  get threadId(): string {
+    return this.record.threadId;
+  }
+
+  get lastSeq(): number | undefined {
+    return this.record.lastSeq ?? undefined;
+  }
+
+  subscribe(options: SubscribeOptions = {}): Observable<RunEvent> {
+    const after = options.afterSeq ?? 0;
+    const last = this.record.lastSeq ?? after + 1;
+    if (after >= last) return EMPTY;
+    const gap: RunEvent = {
+      seq: after,
+      event: 'error',
+      synthetic: true,
+      data: { code: RunFailureCode.replayGap, message: 'the events of this run are no longer kept; read the thread for its result' },
+    };
+    const end: RunEvent = { seq: last, event: 'end', data: { status: this.record.status } };
+    return of(gap, end);
+  }
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CheckpointStore, RunStore } from '@riser/persistence';
+import type { ActiveRun } from './active-run.js';
+import { GraphRegistry } from './graphs/graph-registry.js';
+import { RunAdmission } from './run-admission.js';
+import { RunCoreEvents } from './run-core.events.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { RunFailureCode } from './run-error.js';
+import { RunExecutor, STOPPED, type RunOutcome } from './run-executor.js';
+import { RunRegistry } from './run-registry.js';
+
+/**
+ * Takes an admitted run to its end: waits for its turn when it was queued, executes the
+ * graph under the run's timeout, records the end, announces its interrupts, then hands the
+ * thread to the next queued run. Runs detached from any caller; never throws.
+ */
+@Injectable()
+export class RunDriver {
+  private readonly logger = new Logger('RunDriver');
+
+  constructor(
+    @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
+    private readonly graphs: GraphRegistry,
+    private readonly admission: RunAdmission,
+    private readonly executor: RunExecutor,
+    private readonly registry: RunRegistry,
+    private readonly runs: RunStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly events: RunCoreEvents,
+  ) {}
+
+  async drive(run: ActiveRun): Promise<void> {
+    let outcome: RunOutcome;
+    try {
+      outcome = (await run.turn) ? await this.execute(run) : { ...STOPPED[run.stopReason ?? 'cancelled'], interrupts: [] };
+    } catch (err) {
+      this.logger.error({ msg: 'run could not be executed', run_id: run.runId, err: (err as Error).message });
+      outcome = { status: 'error', error: { code: RunFailureCode.graphError, message: 'the graph could not be loaded' }, interrupts: [] };
+    }
+    await this.finish(run, outcome);
+  }
+
+  private async execute(run: ActiveRun): Promise<RunOutcome> {
+    const requested = run.request.timeoutMs ?? this.options.runTimeoutMs;
+    const timer = setTimeout(() => run.stop('timeout'), Math.min(requested, this.options.maxRunTimeoutMs));
+    try {
+      const graph = await this.graphs.get(run.record.assistantId, { configurable: { thread_id: run.threadId } });
+      return await this.executor.execute(run, graph);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async finish(run: ActiveRun, outcome: RunOutcome): Promise<void> {
+    if (outcome.interrupts.length) run.log.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
+    if (outcome.error) run.log.append({ event: 'error', data: outcome.error });
+    if (run.stopReason === 'rollback') await this.rollBack(run);
+    const next = this.registry.nextQueued(run.threadId, run);
+    try {
+      const requested = await this.admission.complete(run.record, outcome, { lastSeq: run.log.lastSeq + 1, nextQueued: !!next });
+      for (const approval of requested) {
+        this.events.approvalRequested$.next({
+          tenant: run.threadOwner.tenant,
+          ownerSub: run.threadOwner.sub,
+          thread_id: approval.threadId,
+          run_id: approval.runId,
+          interrupt_id: approval.interruptId,
+          value: approval.value,
+          requested_by: approval.requestedBy,
+          created_at: approval.createdAt.toISOString(),
+        });
+      }
+    } catch (err) {
+      this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
+    }
+    // `end` comes after the database knows: a client that saw it reads the final state.
+    run.log.append({ event: 'end', data: { status: outcome.status } });
+    this.registry.retire(run, this.options.log.ttlMs);
+    run.markFinished();
+    this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status });
+    if (next) await this.promote(next);
+  }
+
+  /** The queued run's turn: it becomes the thread's running run and starts from the latest checkpoint. */
+  private async promote(run: ActiveRun): Promise<void> {
+    try {
+      run.baseCheckpointId = await this.checkpoints.latestId(run.threadId);
+      if (await this.runs.promote(run.runId, this.options.leaseMs)) {
+        run.beginTurn(true);
+        return;
+      }
+      this.logger.warn({ msg: 'a queued run could not take its turn', run_id: run.runId });
+    } catch (err) {
+      this.logger.error({ msg: 'could not promote a queued run', run_id: run.runId, err: (err as Error).message });
+    }
+    run.stop('cancelled');
+    run.beginTurn(false);
+  }
+
+  /** Discards what the run wrote: every checkpoint of the thread made after it was admitted. */
+  private async rollBack(run: ActiveRun): Promise<void> {
+    try {
+      const deleted = await this.checkpoints.deleteAfter(run.threadId, run.baseCheckpointId);
+      this.logger.log({ msg: 'run rolled back', run_id: run.runId, thread_id: run.threadId, checkpoints_deleted: deleted });
+    } catch (err) {
+      this.logger.error({ msg: 'rollback failed', run_id: run.runId, err: (err as Error).message });
+    }
+  }
+}
