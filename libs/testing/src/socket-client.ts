@@ -24,22 +24,33 @@ export function request<T = any>(socket: Socket, event: string, payload?: unknow
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
 }
 
-/** Collects a socket's `message` events for one run until its `{done: true}`. */
+/**
+ * Collects a socket's `message` events for one run until its `{done: true}`. The run id may
+ * only be known later (from an ack that arrives with the first messages): every message is
+ * kept from the call on, and filtered once the id is known.
+ */
 export function runMessages(socket: Socket, runId: () => string | undefined, timeoutMs = 20_000): Promise<Record<string, any>[]> {
   return new Promise((resolve, reject) => {
-    const seen: Record<string, any>[] = [];
-    const timer = setTimeout(() => {
-      socket.off('message', onMessage);
-      reject(new Error(`run ${runId()} did not finish within ${timeoutMs} ms (${seen.length} messages)`));
-    }, timeoutMs);
+    const all: Record<string, any>[] = [];
+    const check = () => {
+      const id = runId();
+      if (id === undefined || !all.some((m) => m.run_id === id && m.done)) return;
+      stop();
+      resolve(all.filter((m) => m.run_id === id));
+    };
     const onMessage = (message: Record<string, any>) => {
-      if (message.run_id !== runId()) return;
-      seen.push(message);
-      if (message.done) {
-        clearTimeout(timer);
-        socket.off('message', onMessage);
-        resolve(seen);
-      }
+      all.push(message);
+      check();
+    };
+    const poll = setInterval(check, 20);
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`run ${runId()} did not finish within ${timeoutMs} ms (${all.length} messages)`));
+    }, timeoutMs);
+    const stop = () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      socket.off('message', onMessage);
     };
     socket.on('message', onMessage);
   });
