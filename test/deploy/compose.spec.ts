@@ -15,8 +15,8 @@ const known = new Set(Object.keys(envSchema.shape));
 describe('docker-compose.yml', () => {
   const riser = compose.services?.riser;
 
-  it('has Postgres and Riser, Riser waiting for a healthy Postgres', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'riser']));
+  it('has Postgres, Riser and nginx, Riser waiting for a healthy Postgres', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'riser', 'nginx']));
     expect(riser.depends_on.postgres.condition).toBe('service_healthy');
     expect(compose.services.postgres.healthcheck.test.join(' ')).toContain('pg_isready');
   });
@@ -35,9 +35,17 @@ describe('docker-compose.yml', () => {
     expect(url.username).toBe(compose.services.postgres.environment.POSTGRES_USER);
   });
 
-  it('publishes the port Riser listens on and checks a health route that exists', () => {
-    const containerPort = String(riser.ports[0]).split(':').pop();
-    expect(containerPort).toBe(riser.environment.PORT);
+  it('puts nginx (with docker/nginx.conf) in front of the port Riser listens on, and checks a health route that exists', () => {
+    expect(riser.expose.map(String)).toEqual([riser.environment.PORT]);
+    expect(riser.ports).toBeUndefined();
+    const nginx = compose.services.nginx;
+    expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/conf.d/default.conf:ro');
+    const nginxConf = readFileSync(resolve(root, 'docker/nginx.conf'), 'utf8');
+    expect(nginxConf).toContain(`server riser:${riser.environment.PORT};`);
+    const listen = /listen (\d+);/.exec(nginxConf)![1];
+    expect(String(nginx.ports[0]).split(':').pop()).toBe(listen);
+    expect(nginx.depends_on.riser.condition).toBe('service_healthy');
+    expect(riser.environment.TRUST_PROXY).toBe('true');
     expect(riser.healthcheck.test.join(' ')).toMatch(new RegExp(`127\\.0\\.0\\.1:${riser.environment.PORT}/health/(ready|live)`));
     const controller = readFileSync(resolve(root, 'src/http/health/health.controller.ts'), 'utf8');
     expect(controller).toMatch(/@Controller\('health'\)/);

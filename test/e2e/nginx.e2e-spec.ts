@@ -1,0 +1,84 @@
+import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
+import { findNginx, startNginx } from '../support/nginx.js';
+import { startRiser, type RiserTestApp } from '../support/riser.js';
+
+const nginx = findNginx();
+if (!nginx) {
+  // Skipped only when nginx cannot be installed here (.ci/run installs Debian's nginx-light).
+  console.warn('SKIPPED nginx e2e: no nginx binary on this machine (apt-get install nginx-light)');
+}
+
+// Skipped only without nginx (see the warning above).
+(nginx ? describe : describe.skip)('behind a real nginx with docker/nginx.conf', () => {
+  let riser: RiserTestApp;
+  let proxy: Awaited<ReturnType<typeof startNginx>>;
+  let token: string;
+
+  beforeAll(async () => {
+    riser = await startRiser({ env: { DEMO_TOKEN_DELAY_MS: '30', SSE_HEARTBEAT_MS: '200', TRUST_PROXY: 'true' } });
+    proxy = await startNginx(Number(new URL(riser.url).port));
+    token = riser.token('nina');
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await riser?.destroy();
+  });
+
+  it('streams tokens progressively, not buffered into one burst', async () => {
+    const res = await openSse(`${proxy.url}/chat/stream`, { headers: bearer(token), body: { message: 'through the proxy', thread_id: 'ngx-1' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expect(res.headers.get('content-encoding')).toBeNull();
+    const frames = await res.collect();
+    const tokens = frames.filter((f) => f.data?.startsWith('{"content"'));
+    const done = frames.find((f) => f.data === '[DONE]')!;
+    expect(tokens.length).toBeGreaterThan(15);
+    // ~20 tokens 30 ms apart: spread over time as they were produced.
+    expect(done.at - tokens[0].at).toBeGreaterThan(300);
+    const gaps = tokens.slice(1).map((f, i) => f.at - tokens[i].at);
+    expect(gaps.filter((g) => g >= 15).length).toBeGreaterThan(tokens.length / 2);
+  });
+
+  it('passes Last-Event-ID through for a rejoin', async () => {
+    const first = await openSse(`${proxy.url}/chat/stream`, { headers: bearer(token), body: { message: 'rejoin me via nginx', thread_id: 'ngx-2' } });
+    const head: string[] = [];
+    let runId = '';
+    for await (const frame of first.frames()) {
+      if (frame.data === undefined) continue;
+      if (frame.id === '1') runId = JSON.parse(frame.data).run_id;
+      head.push(frame.id!);
+      if (head.length === 4) break;
+    }
+    first.close();
+    const rest = await openSse(`${proxy.url}/chat/stream?thread_id=ngx-2&run_id=${runId}`, { headers: { ...bearer(token), 'last-event-id': '4' } });
+    const ids = (await rest.collect()).filter((f) => f.data !== undefined).map((f) => Number(f.id));
+    expect(ids[0]).toBe(5);
+    expect(ids).toEqual(ids.map((_, i) => i + 5));
+  });
+
+  it('passes heartbeat comments on an idle stream (a queued run waiting for its turn)', async () => {
+    const busy = await openSse(`${proxy.url}/chat/stream`, { headers: bearer(token), body: { message: 'keep the thread busy', thread_id: 'ngx-3' } });
+    const waiting = await openSse(`${proxy.url}/chat/stream`, {
+      headers: bearer(token),
+      body: { message: 'wait in line', thread_id: 'ngx-3', multitask_strategy: 'enqueue' },
+    });
+    const [, frames] = await Promise.all([busy.collect(), waiting.collect()]);
+    const firstToken = frames.findIndex((f) => f.data?.startsWith('{"content"'));
+    const beats = frames.slice(0, firstToken).filter((f) => f.comment === 'heartbeat');
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(frameData(frames).pop()).toBe('[DONE]');
+  });
+
+  it('connects Socket.IO over WebSocket through the proxy', async () => {
+    const socket = await connectChat(proxy.url, token, { transports: ['websocket'] });
+    let runId: string | undefined;
+    const messages = runMessages(socket, () => runId);
+    const ack = await request(socket, 'chat', { message: 'socket via nginx', thread_id: 'ngx-4' });
+    expect(ack.ok).toBe(true);
+    runId = ack.run_id;
+    const seen = await messages;
+    expect(seen[seen.length - 1]).toMatchObject({ done: true, status: 'success' });
+    expect(seen.filter((m) => m.content).map((m) => m.content).join('')).toContain('socket via nginx');
+    socket.close();
+  });
+});
