@@ -6,8 +6,22 @@ const ROOT = resolve(__dirname, '../..');
 const MAIN = resolve(ROOT, 'dist/src/main.js');
 const TOKEN = resolve(ROOT, 'dist/src/cli/token.js');
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, never one handed out before in this process: fetch keeps
+ * keep-alive connections per origin, and a new server on a dead one's port would get them.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -36,7 +50,7 @@ export interface RiserProcess {
 
 /**
  * Runs the built service as `npm start` does (`node dist/src/main.js`), and waits until it
- * logs that it listens. The build comes from `npm test`, which builds before Jest runs.
+ * answers. The build comes from `npm test`, which builds before Jest runs.
  */
 export async function startRiserProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RiserProcess> {
   const child = spawn(process.execPath, ['--enable-source-maps', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,16 +60,20 @@ export async function startRiserProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_0
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),
   );
+  const url = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + timeoutMs;
-  while (!/Riser is listening/.test(output)) {
+  // Ready when it answers its liveness route (whatever LOG_LEVEL says).
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`Riser exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`Riser did not start within ${timeoutMs} ms:\n${output}`);
     }
+    const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+    if (live) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, url: `http://127.0.0.1:${env.PORT}`, output: () => output, exited };
+  return { child, url, output: () => output, exited };
 }
 
 /** `npm run token` without npm: the same script, the same environment. */

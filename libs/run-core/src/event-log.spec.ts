@@ -114,6 +114,19 @@ describe('subscribeToLog', () => {
     expect(log.lastSeq).toBe(1000);
   });
 
+  it('replays a long log a slice per event-loop turn, so the transport can push back between slices', async () => {
+    const log = new RunEventLog({ maxEvents: 10_000, maxBytes: 1e9 });
+    for (let i = 0; i < 2000; i++) log.append(token(String(i)));
+    log.append(end);
+    const seen: number[] = [];
+    const done = new Promise<void>((resolve) => subscribeToLog(log).subscribe({ next: (e) => seen.push(e.seq), complete: resolve }));
+    const firstTurn = seen.length;
+    expect(firstTurn).toBeGreaterThan(0);
+    expect(firstTurn).toBeLessThanOrEqual(256);
+    await done;
+    expect(seen).toEqual(Array.from({ length: 2001 }, (_, i) => i + 1));
+  });
+
   it('does not re-deliver when a subscriber appends from inside next()', () => {
     const log = new RunEventLog({ maxEvents: 100, maxBytes: 1e9 });
     const seen: number[] = [];

@@ -25,7 +25,14 @@ export interface SubscribeOptions {
   maxLagBytes?: number;
 }
 
-const BATCH = 512;
+const BATCH = 256;
+/**
+ * Events handed to a subscriber in one event-loop turn before it yields: a rejoin replaying
+ * a long log then goes at the transport's pace (its socket reports backpressure between
+ * turns) instead of queueing the whole backlog in one go — Nest drops an SSE client with
+ * more than 4 MB of events queued for it.
+ */
+const PER_TURN = 256;
 
 /**
  * Replays a run's events after a cursor, then follows it live, completing after `end`.
@@ -38,6 +45,8 @@ export function subscribeToLog(log: RunEventLog, options: SubscribeOptions = {})
     let cursor = Math.max(0, options.afterSeq ?? 0);
     let pumping = false;
     let again = false;
+    let yielded: NodeJS.Immediate | undefined;
+    let sentThisTurn = 0;
     let cancelWait: (() => void) | undefined;
     const flow = options.flow;
 
@@ -53,6 +62,7 @@ export function subscribeToLog(log: RunEventLog, options: SubscribeOptions = {})
       (options.maxLagBytes !== undefined && log.bytesAfter(cursor) + (flow?.bufferedBytes?.() ?? 0) > options.maxLagBytes);
 
     const pump = (): void => {
+      if (yielded) return; // resumes on the next turn
       if (pumping) {
         again = true;
         return;
@@ -93,10 +103,20 @@ export function subscribeToLog(log: RunEventLog, options: SubscribeOptions = {})
         if (batch.length === 0) {
           // A cursor at (or past) the end of a finished run has nothing more to get.
           if (log.isEnded) subscriber.complete();
+          sentThisTurn = 0;
+          return;
+        }
+        if (sentThisTurn >= PER_TURN) {
+          yielded = setImmediate(() => {
+            yielded = undefined;
+            sentThisTurn = 0;
+            pump();
+          });
           return;
         }
         for (const event of batch) {
           cursor = event.seq;
+          sentThisTurn++;
           subscriber.next(event);
           if (event.event === 'end') {
             subscriber.complete();
@@ -112,6 +132,7 @@ export function subscribeToLog(log: RunEventLog, options: SubscribeOptions = {})
     return () => {
       stopListening();
       cancelWait?.();
+      if (yielded) clearImmediate(yielded);
     };
   });
 }

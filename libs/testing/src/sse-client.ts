@@ -21,16 +21,20 @@ export class SseParser {
   constructor(private readonly started = Date.now()) {}
 
   push(text: string): SseFrame[] {
-    this.buffer += text;
+    const buffer = this.buffer + text;
     const frames: SseFrame[] = [];
-    let newline: number;
-    while ((newline = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      const width = this.buffer.startsWith('\r\n', newline) ? 2 : 1;
-      this.buffer = this.buffer.slice(newline + width);
-      const frame = this.line(line);
+    const lineBreak = /\r\n|\r|\n/g;
+    let start = 0;
+    let match: RegExpExecArray | null;
+    // One pass over the text, however much arrives at once.
+    while ((match = lineBreak.exec(buffer))) {
+      // A lone \r at the very end may be the first half of \r\n: wait for more.
+      if (match[0] === '\r' && match.index === buffer.length - 1) break;
+      const frame = this.line(buffer.slice(start, match.index));
       if (frame) frames.push(frame);
+      start = match.index + match[0].length;
     }
+    this.buffer = buffer.slice(start);
     return frames;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, HttpException, Inject, Query, Req, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Headers, HttpCode, HttpException, Inject, Query, Res, RequestMethod, Sse, type MessageEvent } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
 import { ApprovalService, RunError, RunErrorCode, RunService, type WatchableRun } from '@riser/run-core';
@@ -29,12 +29,12 @@ export class ChatController {
   async stream(
     @Body(new ZodPipe(chatStreamBodySchema)) body: ChatStreamBody,
     @CurrentPrincipal() principal: Principal,
-    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Observable<MessageEvent>> {
     if (body.resume) {
       const { interrupt_id, ...decision } = body.resume;
       const resumed = await this.approvals.decide(principal, body.thread_id!, interrupt_id, decision);
-      return this.follow(resumed, 0, req);
+      return this.follow(resumed, 0, reply);
     }
     const message = body.message!;
     if (Buffer.byteLength(message, 'utf8') > this.config.http.maxMessageBytes) {
@@ -52,7 +52,7 @@ export class ChatController {
       onDisconnect: body.on_disconnect,
       multitaskStrategy: body.multitask_strategy,
     });
-    return this.follow(run, 0, req);
+    return this.follow(run, 0, reply);
   }
 
   /**
@@ -66,7 +66,7 @@ export class ChatController {
     @Query(new ZodPipe(rejoinQuerySchema)) query: RejoinQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Observable<MessageEvent>> {
     const cursor = lastEventId ?? query.last_event_id;
     if (cursor !== undefined && !/^\d+$/.test(cursor)) {
@@ -76,17 +76,16 @@ export class ChatController {
     const after = cursor === undefined ? 0 : Number(cursor);
     // Nothing after the end: 204 tells an EventSource to stop reconnecting.
     if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
-    return this.follow(run, after, req);
+    return this.follow(run, after, reply);
   }
 
-  private follow(run: WatchableRun, afterSeq: number, req: FastifyRequest): Observable<MessageEvent> {
-    const socket = req.raw.socket;
+  private follow(run: WatchableRun, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
     const events = run.subscribe({
       afterSeq,
-      flow: socketFlowControl(socket),
+      flow: socketFlowControl(reply.raw.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.sse.frame(socket, toSimpleSse(events));
+    return this.sse.frame(reply.raw, toSimpleSse(events));
   }
 }

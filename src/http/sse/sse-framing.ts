@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
-import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { DONE } from '../chat/simple-protocol.js';
@@ -21,15 +21,36 @@ const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
  * interceptor the handler only runs inside that subscription, so a run refused by the
  * database (thread busy, not found) would already have answered 200. Without one, Nest
  * waits for the handler's promise, and such errors stay plain HTTP errors.
+ *
+ * It also knows every open stream: at shutdown, once the runs have drained (the run core's
+ * hook runs first) and every stream has been sent its final frame, streams still open after
+ * a moment — clients that stopped reading — are closed, so the server can stop.
  */
 @Injectable()
-export class SseFraming {
+export class SseFraming implements BeforeApplicationShutdown {
   private readonly logger = new Logger('SseFraming');
+  private readonly open = new Set<ServerResponse>();
 
   constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
 
-  frame(socket: Socket, source: Observable<MessageEvent>): Observable<MessageEvent> {
+  async beforeApplicationShutdown(): Promise<void> {
+    const pending = [...this.open].map((res) => new Promise<void>((resolve) => res.once('close', resolve)));
+    if (!pending.length) return;
+    const flushed = Promise.all(pending);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref());
+    if ((await Promise.race([flushed, timeout])) === 'timeout') {
+      this.logger.warn(`closing ${this.open.size} stream(s) whose clients are not reading`);
+      for (const res of this.open) res.destroy();
+    }
+  }
+
+  frame(res: ServerResponse, source: Observable<MessageEvent>): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
+    const socket = res.socket!;
+    // Open until the response is fully sent (or its connection closes).
+    this.open.add(res);
+    const done = () => this.open.delete(res);
+    res.once('finish', done).once('close', done);
     return new Observable<MessageEvent>((subscriber) => {
       let lastId: string | undefined;
       let lastEmit = Date.now();
