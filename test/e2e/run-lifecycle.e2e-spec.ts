@@ -81,6 +81,18 @@ describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restar
     expect(text(data)).toContain('You said "compile me"');
   });
 
+  it('passes config.configurable to the graph, but never lets it replace the thread', async () => {
+    await (await chat({ message: 'hi', thread_id: 'cfg-1', assistant_id: 'configurable', config: { configurable: { greeting: 'hola', thread_id: 'other' } } })).collect();
+    const thread = await api.get('/chat/threads/cfg-1');
+    expect(thread.body.messages[1].content).toBe('greeting=hola thread=cfg-1');
+    const bad = await fetch(`${riser.url}/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(token) },
+      body: JSON.stringify({ message: 'hi', config: { configurable: 'nope' } }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('the client leaving mid-stream does not stop the run: the thread gets the whole answer', async () => {
     const res = await chat({ message: 'I will hang up', thread_id: 'leave-1' });
     let seen = 0;

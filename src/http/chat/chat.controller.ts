@@ -51,6 +51,7 @@ export class ChatController {
       timeoutMs: body.timeout_ms,
       onDisconnect: body.on_disconnect,
       multitaskStrategy: body.multitask_strategy,
+      config: body.config,
     });
     return this.follow(run, 0, reply);
   }

@@ -30,6 +30,14 @@ export const chatStreamBodySchema = z
     multitask_strategy: z
       .enum(['reject', 'enqueue', 'interrupt', 'rollback'], { error: 'must be "reject", "enqueue", "interrupt" or "rollback"' })
       .optional(),
+    /** Passed to the graph: `configurable` values (beyond thread_id), recursion limit. */
+    config: z
+      .object({
+        configurable: z.record(z.string(), z.unknown()).optional(),
+        recursion_limit: z.number().int().positive().max(10_000).optional(),
+      })
+      .strict()
+      .optional(),
     resume: decisionSchema.extend({ interrupt_id: z.string().min(1).max(200) }).optional(),
   })
   .superRefine((body, ctx) => {
