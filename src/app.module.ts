@@ -11,6 +11,12 @@ import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
 import { ChatGateway } from './ws/chat.gateway.js';
+import { AssistantsController } from './http/platform/assistants.controller.js';
+import { MetaController } from './http/platform/meta.controller.js';
+import { NotImplementedController } from './http/platform/not-implemented.controller.js';
+import { PlatformRuns } from './http/platform/platform-runs.js';
+import { PlatformRunsController } from './http/platform/platform-runs.controller.js';
+import { PlatformThreadsController } from './http/platform/platform-threads.controller.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -25,13 +31,23 @@ export class AppModule {
         RunCoreModule.forRootAsync({ useFactory: () => config.runCore }),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
       ],
-      controllers: [ChatController, ThreadsController, HealthController],
+      controllers: [
+        ChatController,
+        ThreadsController,
+        HealthController,
+        MetaController,
+        AssistantsController,
+        NotImplementedController,
+        PlatformThreadsController,
+        PlatformRunsController,
+      ],
       providers: [
         { provide: RISER_CONFIG, useValue: config },
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         SseFraming,
         ChatGateway,
+        PlatformRuns,
       ],
       exports: [RISER_CONFIG],
     };

@@ -135,6 +135,32 @@ export class RunStore {
     return (rowCount ?? 0) > 0;
   }
 
+  async listForThread(
+    threadId: string,
+    filter: { limit: number; offset: number; status?: RunStatus[] },
+  ): Promise<RunRecord[]> {
+    const values: unknown[] = [threadId, filter.limit, filter.offset];
+    let status = '';
+    if (filter.status?.length) {
+      values.push(filter.status);
+      status = ` AND status = ANY($4::text[])`;
+    }
+    const { rows } = await this.db.query<RunRow>(
+      `SELECT * FROM riser.runs WHERE thread_id = $1${status} ORDER BY created_at DESC, run_id DESC LIMIT $2 OFFSET $3`,
+      values,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Deletes a run that has ended; `false` when it is unknown or still active. */
+  async deleteEnded(runId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `DELETE FROM riser.runs WHERE run_id = $1 AND status NOT IN ('pending', 'running')`,
+      [runId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** A queued run's turn came: it runs now (the one-running-per-thread index still holds). */
   async promote(runId: string, leaseMs: number): Promise<boolean> {
     try {

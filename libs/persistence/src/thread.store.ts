@@ -52,6 +52,58 @@ export class ThreadStore {
     return { thread: toRecord(rows[0]), created: false };
   }
 
+  /** Threads of one owner, filtered and paged (newest first unless asked otherwise). */
+  async search(
+    owner: Owner,
+    filter: {
+      ids?: string[];
+      metadata?: Record<string, unknown>;
+      status?: ThreadStatus;
+      limit: number;
+      offset: number;
+      sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
+      sortOrder: 'asc' | 'desc';
+    },
+  ): Promise<ThreadRecord[]> {
+    const where = ['owner_sub = $1', 'tenant = $2'];
+    const values: unknown[] = [owner.sub, owner.tenant];
+    if (filter.ids?.length) {
+      values.push(filter.ids);
+      where.push(`thread_id = ANY($${values.length}::text[])`);
+    }
+    if (filter.metadata && Object.keys(filter.metadata).length) {
+      values.push(JSON.stringify(filter.metadata));
+      where.push(`metadata @> $${values.length}::jsonb`);
+    }
+    if (filter.status) {
+      values.push(filter.status);
+      where.push(`status = $${values.length}`);
+    }
+    // Column and direction come from enums, never from free text.
+    const order = `${filter.sortBy} ${filter.sortOrder === 'asc' ? 'ASC' : 'DESC'}, thread_id`;
+    values.push(filter.limit, filter.offset);
+    const { rows } = await this.db.query<ThreadRow>(
+      `SELECT * FROM riser.threads WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${values.length - 1} OFFSET $${values.length}`,
+      values,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Merges metadata into the thread's (keys given replace keys stored). */
+  async mergeMetadata(threadId: string, metadata: Record<string, unknown>, q: Queryable = this.db): Promise<ThreadRecord | undefined> {
+    const { rows } = await q.query<ThreadRow>(
+      `UPDATE riser.threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 RETURNING *`,
+      [threadId, JSON.stringify(metadata)],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  /** Deletes the thread with its runs and approvals (the caller deletes its checkpoints). */
+  async delete(threadId: string, q: Queryable = this.db): Promise<boolean> {
+    const { rowCount } = await q.query('DELETE FROM riser.threads WHERE thread_id = $1', [threadId]);
+    return (rowCount ?? 0) > 0;
+  }
+
   async setStatus(threadId: string, status: ThreadStatus, q: Queryable = this.db): Promise<void> {
     await q.query('UPDATE riser.threads SET status = $2, updated_at = now() WHERE thread_id = $1', [threadId, status]);
   }

@@ -21,3 +21,4 @@ export { DemoChatModel } from './demo/demo-chat-model.js';
 export type * from './run-event.js';
 export type * from './run-request.js';
 export { GRAPH_STREAM_MODES } from './run-request.js';
+export type { RunStatus } from '@riser/persistence';

@@ -15,39 +15,13 @@ export function messageText(content: unknown): string {
   return text;
 }
 
-const CHUNK_TYPES: Record<string, string> = {
-  ai: 'AIMessageChunk',
-  human: 'HumanMessageChunk',
-  tool: 'ToolMessageChunk',
-  system: 'SystemMessageChunk',
-};
-
 /**
- * A message (chunk) in the plain shape LangChain serialises it to and LangGraph Platform
- * clients read: `{type: "AIMessageChunk", id, content, tool_call_chunks, …}`.
+ * A message (chunk) in the plain shape the official LangGraph server sends it in:
+ * `{...message.toDict().data, type}` — `{type: "ai", id, content, tool_call_chunks, …}`.
  */
-export function toPlainMessage(message: BaseMessage, isChunk: boolean): PlainMessage {
-  const m = message as BaseMessage & Record<string, unknown>;
-  const type = message.type;
-  const plain: PlainMessage = {
-    type: isChunk ? (CHUNK_TYPES[type] ?? type) : type,
-    id: message.id,
-    content: message.content,
-    additional_kwargs: message.additional_kwargs ?? {},
-    response_metadata: message.response_metadata ?? {},
-    name: message.name,
-  };
-  if (type === 'ai') {
-    plain.tool_calls = m.tool_calls ?? [];
-    plain.invalid_tool_calls = m.invalid_tool_calls ?? [];
-    plain.usage_metadata = m.usage_metadata;
-    if (isChunk) plain.tool_call_chunks = m.tool_call_chunks ?? [];
-  } else if (type === 'tool') {
-    plain.tool_call_id = m.tool_call_id;
-    plain.status = m.status;
-    plain.artifact = m.artifact;
-  }
-  return plain;
+export function toPlainMessage(message: BaseMessage): PlainMessage {
+  const { type, data } = message.toDict() as unknown as { type: string; data: Record<string, unknown> };
+  return { ...data, type } as PlainMessage;
 }
 
 const ROLES: Record<string, string> = { human: 'user', ai: 'assistant', tool: 'tool', system: 'system' };

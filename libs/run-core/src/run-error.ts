@@ -12,6 +12,10 @@ export const RunErrorCode = {
   alreadyDecided: 'already_decided',
   runNotActive: 'run_not_active',
   replayGap: 'replay_gap',
+  threadExists: 'thread_exists',
+  runActive: 'run_active',
+  notImplemented: 'not_implemented',
+  unsupported: 'unsupported',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 
@@ -38,4 +42,8 @@ export const RunFailureCode = {
   interruptedByRestart: 'interrupted_by_restart',
   slowConsumer: 'slow_consumer',
   replayGap: 'replay_gap',
+  threadExists: 'thread_exists',
+  runActive: 'run_active',
+  notImplemented: 'not_implemented',
+  unsupported: 'unsupported',
 } as const;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Command, type StreamMode } from '@langchain/langgraph';
+import { Command, getConfig, type StreamMode } from '@langchain/langgraph';
 import type { RunStatus } from '@riser/persistence';
 import type { ActiveRun, StopReason } from './active-run.js';
 import type { CompiledGraph } from './graphs/graph-registry.js';
@@ -35,7 +35,9 @@ export class RunExecutor {
   async execute(run: ActiveRun, graph: CompiledGraph): Promise<RunOutcome> {
     const { request } = run;
     const recorded = new Set<string>(request.streamModes ?? []);
-    const modes = [...new Set<StreamMode>(['updates', ...(request.streamModes ?? [])])];
+    // Custom events are written straight into the log by a writer of Riser's own (as tokens
+    // are), not read back from the graph's stream, so they keep their order with tokens.
+    const modes = [...new Set<StreamMode>(['updates', ...(request.streamModes ?? [])])].filter((m) => m !== 'custom');
     const subgraphs = request.subgraphs ?? false;
     const interrupts: InterruptInfo[] = [];
     const callbacks =
@@ -56,6 +58,7 @@ export class RunExecutor {
         ...(request.context && { context: request.context }),
         recursionLimit: config.recursion_limit ?? 25,
         callbacks: [...callbacks, ...((config.callbacks as never[]) ?? [])],
+        ...(recorded.has('custom') && { writer: this.customWriter(run, subgraphs) }),
         streamMode: modes,
         subgraphs,
         signal: run.signal,
@@ -79,6 +82,15 @@ export class RunExecutor {
         interrupts: [],
       };
     }
+  }
+
+  private customWriter(run: ActiveRun, subgraphs: boolean): (chunk: unknown) => void {
+    return (payload) => {
+      // As LangGraph's own writer: the namespace of the task that wrote it.
+      const ns = ((getConfig()?.configurable?.checkpoint_ns as string | undefined) ?? '').split('|').slice(0, -1);
+      if (ns.length && !subgraphs) return;
+      run.log.append(ns.length ? { event: 'stream', data: { mode: 'custom', payload }, ns } : { event: 'stream', data: { mode: 'custom', payload } });
+    };
   }
 
   private messageSink(run: ActiveRun): (data: MessageEventData, ns: string[]) => void {

@@ -4,6 +4,9 @@ import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunFailureCode } from './run-error.js';
 import { RunRegistry } from './run-registry.js';
 
+/** Boot ids of the apps alive in this process (one in production; several in tests). */
+const LIVE_BOOTS = new Set<string>();
+
 /**
  * Leases on the runs this process executes, renewed while they run, and the sweep that
  * finds runs whose process died (kill -9, a lost node): at start, and then periodically.
@@ -22,6 +25,7 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    LIVE_BOOTS.add(this.options.worker.boot);
     await this.sweep();
     this.timer = setInterval(() => void this.tick(), Math.max(1000, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
@@ -29,6 +33,7 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    LIVE_BOOTS.delete(this.options.worker.boot);
   }
 
   /** Marks orphaned runs; returns them. */
@@ -61,8 +66,10 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
     const worker = run.worker;
     const me = this.options.worker;
     if (!worker || worker.host !== me.host) return false;
-    // Same host: a process that is gone (or this pid, reused after a restart) will not finish it.
-    return worker.pid === me.pid || !isAlive(worker.pid);
+    // Same host: a process that is gone will not finish it; nor will an earlier start of
+    // this very pid (a container restarts as pid 1 again), unless that app is alive here.
+    if (worker.pid === me.pid) return !LIVE_BOOTS.has(worker.boot);
+    return !isAlive(worker.pid);
   }
 
   private async tick(): Promise<void> {

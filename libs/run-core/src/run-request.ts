@@ -39,4 +39,6 @@ export interface RunRequest {
   interruptAfter?: string[] | '*';
   /** Start from this checkpoint of the thread. */
   checkpointId?: string;
+  /** The stream modes the client asked for, as its protocol names them (for rejoins over it). */
+  clientModes?: string[];
 }

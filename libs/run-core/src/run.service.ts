@@ -90,6 +90,11 @@ export class RunService implements BeforeApplicationShutdown {
     return run;
   }
 
+  /** A run executing (or recently finished) in this process, by id. */
+  local(runId: string): ActiveRun | undefined {
+    return this.registry.get(runId);
+  }
+
   /**
    * The run a reader wants to watch: the given one, or the thread's current (else latest)
    * run. `thread_not_found` for a thread the principal cannot read; `run_not_found` for a run
@@ -113,7 +118,12 @@ export class RunService implements BeforeApplicationShutdown {
    * Stops a running (or queued) run through its AbortSignal (owner or approver); it ends
    * `cancelled`. Resolves once it has ended, so the thread takes the next message right away.
    */
-  async cancel(principal: Principal, threadId: string, runId: string): Promise<ActiveRun> {
+  async cancel(
+    principal: Principal,
+    threadId: string,
+    runId: string,
+    options: { action?: 'interrupt' | 'rollback'; wait?: boolean } = {},
+  ): Promise<ActiveRun> {
     const thread = await this.threads.readable(principal, threadId);
     if (!this.access.canDecide(principal, thread)) throw new RunError(RunErrorCode.forbidden, 'not allowed to cancel runs on this thread');
     const run = this.registry.get(runId);
@@ -123,8 +133,8 @@ export class RunService implements BeforeApplicationShutdown {
       throw new RunError(RunErrorCode.runNotFound, `run ${runId} not found on thread ${threadId}`);
     }
     if (run.isEnded) throw new RunError(RunErrorCode.runNotActive, `run ${runId} already ended`);
-    run.stop('cancelled');
-    await run.finished;
+    run.stop(options.action === 'rollback' ? 'rollback' : 'cancelled');
+    if (options.wait !== false) await run.finished;
     return run;
   }
 
@@ -165,6 +175,15 @@ export class RunService implements BeforeApplicationShutdown {
 
 /** What is stored with the run row: the request, without anything large or secret. */
 function storedKwargs(request: RunRequest): Record<string, unknown> {
-  const { input, command, config, streamModes, subgraphs, onDisconnect, multitaskStrategy, messages } = request;
-  return { input, command, config, stream_mode: streamModes, subgraphs, on_disconnect: onDisconnect, multitask_strategy: multitaskStrategy, messages };
+  const { input, command, config, streamModes, subgraphs, onDisconnect, multitaskStrategy, messages, clientModes } = request;
+  return {
+    input,
+    command,
+    config,
+    stream_mode: clientModes ?? streamModes,
+    subgraphs,
+    on_disconnect: onDisconnect,
+    multitask_strategy: multitaskStrategy,
+    messages,
+  };
 }

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BaseMessage } from '@langchain/core/messages';
+import type { StateSnapshot } from '@langchain/langgraph';
+import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { Principal } from '@riser/auth';
-import { ApprovalStore, RunStore, ThreadStore, type ThreadRecord } from '@riser/persistence';
+import { ApprovalStore, Database, RunStore, ThreadStore, type RunStatus, type ThreadRecord, type ThreadStatus } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
-import { DEFAULT_GRAPH, GraphRegistry } from './graphs/graph-registry.js';
+import { DEFAULT_GRAPH, GraphRegistry, type CompiledGraph } from './graphs/graph-registry.js';
 import { toThreadMessage, type ThreadMessageView } from './message-format.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunError, RunErrorCode } from './run-error.js';
@@ -20,17 +22,32 @@ export interface ThreadView {
   updated_at: string;
 }
 
-/** Threads as their readers see them: the record, and the conversation from the checkpoint. */
+export interface ThreadSearch {
+  ids?: string[];
+  metadata?: Record<string, unknown>;
+  status?: ThreadStatus;
+  limit: number;
+  offset: number;
+  sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
+  sortOrder: 'asc' | 'desc';
+}
+
+/**
+ * Threads as their readers see them: the record, and the conversation from the checkpoint,
+ * read through the graph that runs on the thread.
+ */
 @Injectable()
 export class ThreadService {
   readonly access: ThreadAccess;
 
   constructor(
     @Inject(RUN_CORE_OPTIONS) options: RunCoreOptions,
+    private readonly db: Database,
     private readonly threads: ThreadStore,
-    private readonly runs: RunStore,
+    private readonly runStore: RunStore,
     private readonly graphs: GraphRegistry,
     private readonly approvals: ApprovalStore,
+    private readonly checkpointer: PostgresSaver,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
@@ -44,9 +61,46 @@ export class ThreadService {
     return thread;
   }
 
+  /** The thread, if this principal owns it (may write to it). */
+  async writable(principal: Principal, threadId: string): Promise<ThreadRecord> {
+    const thread = await this.readable(principal, threadId);
+    if (!this.access.canWrite(principal, thread)) throw new RunError(RunErrorCode.forbidden, 'only the thread owner may change it');
+    return thread;
+  }
+
+  /**
+   * Creates a thread for the principal. An existing id answers `thread_exists` (409), or —
+   * with `ifExists: "do_nothing"` — the existing thread, when it is the principal's.
+   */
+  async create(principal: Principal, threadId: string, metadata: Record<string, unknown>, ifExists: 'raise' | 'do_nothing'): Promise<ThreadRecord> {
+    const { thread, created } = await this.db.transaction((tx) =>
+      this.threads.ensure(tx, threadId, { sub: principal.sub, tenant: principal.tenant }, metadata),
+    );
+    if (created) return thread;
+    if (ifExists === 'do_nothing' && this.access.isOwner(principal, thread)) return thread;
+    throw new RunError(RunErrorCode.threadExists, `thread ${threadId} already exists`);
+  }
+
+  search(principal: Principal, filter: ThreadSearch): Promise<ThreadRecord[]> {
+    return this.threads.search({ sub: principal.sub, tenant: principal.tenant }, filter);
+  }
+
+  async patch(principal: Principal, threadId: string, metadata: Record<string, unknown>): Promise<ThreadRecord> {
+    await this.writable(principal, threadId);
+    return (await this.threads.mergeMetadata(threadId, metadata))!;
+  }
+
+  /** Deletes the thread, its runs, approvals and checkpoints. A busy thread cannot be deleted. */
+  async delete(principal: Principal, threadId: string): Promise<void> {
+    const thread = await this.writable(principal, threadId);
+    if (thread.status === 'busy') throw new RunError(RunErrorCode.threadBusy, `thread ${threadId} has a run in progress`);
+    await this.threads.delete(threadId);
+    await this.checkpointer.deleteThread(threadId);
+  }
+
   async view(principal: Principal, threadId: string): Promise<ThreadView> {
     const thread = await this.readable(principal, threadId);
-    const [state, pending] = await Promise.all([this.state(threadId), this.approvals.pending(threadId)]);
+    const [state, pending] = await Promise.all([this.state(thread), this.approvals.pending(threadId)]);
     const messages = (state?.values?.messages ?? []) as BaseMessage[];
     return {
       thread_id: thread.threadId,
@@ -66,21 +120,65 @@ export class ThreadService {
   }
 
   run(runId: string) {
-    return this.runs.get(runId);
+    return this.runStore.get(runId);
+  }
+
+  runs(threadId: string, filter: { limit: number; offset: number; status?: RunStatus[] }) {
+    return this.runStore.listForThread(threadId, filter);
+  }
+
+  deleteRun(runId: string) {
+    return this.runStore.deleteEnded(runId);
   }
 
   latestRun(threadId: string) {
-    return this.runs.latestForThread(threadId);
+    return this.runStore.latestForThread(threadId);
   }
 
-  /** The thread's latest checkpointed state, read through the graph that last ran on it. */
-  async state(threadId: string) {
-    const latest = await this.runs.latestForThread(threadId);
-    if (!latest) return undefined;
-    const assistantId = this.graphs.has(latest.assistantId) ? latest.assistantId : DEFAULT_GRAPH;
-    const config = { configurable: { thread_id: threadId } };
-    const graph = await this.graphs.get(assistantId, config);
-    return graph.getState(config);
+  /** The graph whose state schema applies to the thread: its latest run's, else its metadata's. */
+  async graphFor(thread: ThreadRecord): Promise<CompiledGraph> {
+    const latest = await this.runStore.latestForThread(thread.threadId);
+    const fromMetadata = typeof thread.metadata.graph_id === 'string' ? thread.metadata.graph_id : undefined;
+    const candidates = [latest?.assistantId, fromMetadata, DEFAULT_GRAPH];
+    const graphId = candidates.find((id) => id && this.graphs.has(id))!;
+    return this.graphs.get(graphId, { configurable: { thread_id: thread.threadId } });
+  }
+
+  /** The thread's latest checkpointed state (undefined before its first checkpoint). */
+  async state(thread: ThreadRecord, checkpoint: Record<string, unknown> = {}, subgraphs = false): Promise<StateSnapshot | undefined> {
+    const graph = await this.graphFor(thread);
+    const config = { configurable: { thread_id: thread.threadId, ...checkpoint } };
+    const snapshot = await graph.getState(config, { subgraphs });
+    return snapshot.config?.configurable?.checkpoint_id ? snapshot : undefined;
+  }
+
+  /** Past states of the thread, newest first (LangGraph's state history). */
+  async history(
+    thread: ThreadRecord,
+    options: { limit: number; before?: string; metadata?: Record<string, unknown>; checkpoint?: Record<string, unknown> },
+  ): Promise<StateSnapshot[]> {
+    const graph = await this.graphFor(thread);
+    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: '', ...options.checkpoint } };
+    const states: StateSnapshot[] = [];
+    const before = options.before ? { configurable: { thread_id: thread.threadId, checkpoint_id: options.before } } : undefined;
+    for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
+      states.push(state);
+    }
+    return states;
+  }
+
+  /** Writes values into the thread's state as if `asNode` had returned them; not while a run is active. */
+  async updateState(
+    principal: Principal,
+    threadId: string,
+    values: unknown,
+    options: { asNode?: string; checkpoint?: Record<string, unknown> } = {},
+  ): Promise<Record<string, unknown>> {
+    const thread = await this.writable(principal, threadId);
+    if (thread.status === 'busy') throw new RunError(RunErrorCode.threadBusy, `thread ${threadId} has a run in progress`);
+    const graph = await this.graphFor(thread);
+    const config = await graph.updateState({ configurable: { thread_id: threadId, ...options.checkpoint } }, values, options.asNode);
+    return (config.configurable ?? {}) as Record<string, unknown>;
   }
 }
 

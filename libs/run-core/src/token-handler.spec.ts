@@ -36,13 +36,13 @@ function fromLangGraph(message: BaseMessage, meta: Record<string, unknown>, ns: 
   return { id: message.id, role: message.type, text: messageText(message.content), node: meta.langgraph_node, from: source(meta), chunk: isBaseMessageChunk(message), toolChunks, ns };
 }
 
-/** Riser events whose plain type ("AIMessageChunk" / "ai") disagrees with `complete`. */
+/** Riser events whose plain message lacks the id or type the official server sends. */
 const mistyped: MessageEventData[] = [];
 afterEach(() => expect(mistyped).toEqual([]));
 
 function fromRiser(data: MessageEventData, ns: string[]): Emitted {
   // Not an expect: an exception in a callback handler is logged by LangChain, not raised.
-  if (data.message!.type.endsWith('Chunk') === data.complete) mistyped.push(data);
+  if (data.message!.type !== data.role || data.message!.id === undefined) mistyped.push(data);
   const toolChunks = (data.message!.tool_call_chunks as unknown[] | undefined)?.length ?? 0;
   return { id: data.message!.id, role: data.role, text: data.text, node: data.metadata.langgraph_node, from: source(data.metadata), chunk: !data.complete, toolChunks, ns };
 }

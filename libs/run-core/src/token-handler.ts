@@ -90,7 +90,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
       return;
     }
     const message = fields?.chunk?.message ?? new AIMessageChunk({ content: token });
-    this.emit(message, call, true, false, this.callMessageId(message, call, runId));
+    this.emit(message, call, false, this.callMessageId(message, call, runId));
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
@@ -99,7 +99,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     this.calls.delete(runId);
     if (this.streamed.delete(runId)) return;
     const message = (output.generations?.[0]?.[0] as { message?: BaseMessage } | undefined)?.message;
-    if (isBaseMessage(message)) this.emit(message, call, false, true, this.callMessageId(message, call, runId));
+    if (isBaseMessage(message)) this.emit(message, call, true, this.callMessageId(message, call, runId));
   }
 
   override handleLLMError(_err: unknown, runId: string): void {
@@ -174,7 +174,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
    * `id`, when given, is set on the message itself (as LangGraph does): a node's output is
    * the object its write holds, so the checkpointed message gets the id clients were sent.
    */
-  private emit(message: BaseMessage, call: Tracked, isChunk: boolean, complete: boolean, id?: string): void {
+  private emit(message: BaseMessage, call: Tracked, complete: boolean, id?: string): void {
     if (complete && message.id != null && this.seen.has(message.id)) return;
     if (id !== undefined && id !== message.id) {
       message.id = id;
@@ -186,7 +186,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
       if (text && message.type === 'ai') this.sink({ text, role: 'ai', metadata: call.metadata, complete }, call.ns);
       return;
     }
-    this.sink({ text, role: message.type, message: toPlainMessage(message, isChunk), metadata: call.metadata, complete }, call.ns);
+    this.sink({ text, role: message.type, message: toPlainMessage(message), metadata: call.metadata, complete }, call.ns);
   }
 
   /**
@@ -198,7 +198,7 @@ export class RunTokenHandler extends BaseCallbackHandler {
     if (isBaseMessage(output)) {
       const idx = index.next++;
       const id = output.id ?? (isToolMessage(output) ? `run-${runId}-tool-${output.tool_call_id}` : `run-${runId}-out-${idx}`);
-      return this.emit(output, node, false, true, id);
+      return this.emit(output, node, true, id);
     }
     if (Array.isArray(output)) {
       for (const value of output) this.emitOutputs(value, node, runId, index);

@@ -19,6 +19,10 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.notInterrupted]: 409,
   [RunErrorCode.runNotActive]: 409,
   [RunErrorCode.replayGap]: 410,
+  [RunErrorCode.threadExists]: 409,
+  [RunErrorCode.runActive]: 409,
+  [RunErrorCode.notImplemented]: 404,
+  [RunErrorCode.unsupported]: 422,
   [RunErrorCode.shuttingDown]: 503,
 };
 

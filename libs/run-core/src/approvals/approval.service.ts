@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@riser/auth';
 import { ApprovalStore, RunStore, type ApprovalRecord } from '@riser/persistence';
 import type { ActiveRun } from '../active-run.js';
+import type { RunRequest } from '../run-request.js';
 import { RunCoreEvents } from '../run-core.events.js';
 import { RunError, RunErrorCode } from '../run-error.js';
 import { RunService } from '../run.service.js';
@@ -21,6 +22,7 @@ const STATUS_OF: Record<DecisionKind, 'approved' | 'rejected' | 'edited'> = {
   reject: 'rejected',
   edit: 'edited',
 };
+const DECISION_OF = { approved: 'approve', rejected: 'reject', edited: 'edit' } as const;
 
 /**
  * Human decisions on interrupts, applied exactly once: moving the approval out of
@@ -83,6 +85,54 @@ export class ApprovalService {
     });
     return run;
   }
+
+  /**
+   * A run resuming the thread with a raw `command.resume` (the Platform API's way): the
+   * interrupts it answers leave `pending` in the same transaction, exactly once, so the
+   * audit trail and the other transports agree. A map keyed by interrupt id answers those;
+   * any other value answers every pending interrupt.
+   */
+  async resume(principal: Principal, request: RunRequest & { threadId: string }): Promise<ActiveRun> {
+    const resume = request.command?.resume;
+    const answered: ApprovalRecord[] = [];
+    const run = await this.runs.start(principal, request, {
+      intent: 'decide',
+      within: async (tx, _thread, runId) => {
+        const pending = await this.approvals.pending(request.threadId, tx);
+        const keyed = resume !== null && typeof resume === 'object' && pending.some((p) => p.interruptId in (resume as object));
+        for (const approval of keyed ? pending.filter((p) => p.interruptId in (resume as object)) : pending) {
+          const value = keyed ? (resume as Record<string, unknown>)[approval.interruptId] : resume;
+          const row = await this.approvals.decide(tx, request.threadId, approval.interruptId, {
+            status: statusOfResume(value),
+            decision: value,
+            decidedBy: { sub: principal.sub, tenant: principal.tenant },
+            resumeRunId: runId,
+          });
+          if (!row) throw alreadyDecided(await this.approvals.get(request.threadId, approval.interruptId, tx));
+          answered.push(row);
+        }
+      },
+    });
+    for (const row of answered) {
+      this.events.approvalDecided$.next({
+        tenant: run.threadOwner.tenant,
+        ownerSub: run.threadOwner.sub,
+        thread_id: row.threadId,
+        interrupt_id: row.interruptId,
+        decision: DECISION_OF[row.status as keyof typeof DECISION_OF] ?? 'approve',
+        decided_by: principal.sub,
+        decided_at: (row.decidedAt ?? new Date()).toISOString(),
+        resume_run_id: run.runId,
+      });
+    }
+    return run;
+  }
+}
+
+/** What a raw resume value decided, for the audit trail: `{decision}` when it says so, else approval. */
+function statusOfResume(value: unknown): 'approved' | 'rejected' | 'edited' {
+  const decision = (value as { decision?: unknown } | null)?.decision;
+  return typeof decision === 'string' && decision in STATUS_OF ? STATUS_OF[decision as DecisionKind] : 'approved';
 }
 
 function alreadyDecided(approval: ApprovalRecord | undefined): RunError {

@@ -1,0 +1,197 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpException, Param, Post, Query, Res, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Observable } from 'rxjs';
+import type { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '@riser/auth';
+import { RunError, RunErrorCode, RunService, ThreadService, type RunStatus, type WatchableRun } from '@riser/run-core';
+import type { RunRecord } from '@riser/persistence';
+import { SseFraming } from '../sse/sse-framing.js';
+import { socketFlowControl } from '../sse/socket-flow-control.js';
+import { ZodPipe } from '../validation/zod.pipe.js';
+import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
+import { PlatformRuns } from './platform-runs.js';
+import { requestedModes, toPlatformSse } from './platform-protocol.js';
+import { toPlatformRun } from './platform-shapes.js';
+import { cancelQuery, listRunsQuery, runCreateSchema, runParam, threadParam, type RunCreate } from './platform.schemas.js';
+import { Inject } from '@nestjs/common';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+
+const body = new ZodPipe(runCreateSchema, 422);
+const ALL_MODES = new Set(['values', 'updates', 'messages-tuple', 'custom', 'debug', 'tasks', 'checkpoints']);
+const OFFICIAL_STATUS: Record<string, RunStatus[]> = {
+  pending: ['pending'],
+  running: ['running'],
+  success: ['success', 'interrupted'],
+  error: ['error'],
+  timeout: ['timeout'],
+  interrupted: ['cancelled', 'interrupted'],
+};
+
+/** LangGraph Platform API runs: stream, background, wait, join, cancel, list, delete. */
+@Controller()
+export class PlatformRunsController {
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    private readonly platform: PlatformRuns,
+    private readonly runs: RunService,
+    private readonly threads: ThreadService,
+    private readonly sse: SseFraming,
+  ) {}
+
+  @Sse('threads/:thread_id/runs/stream', { method: RequestMethod.POST })
+  @HttpCode(200)
+  async stream(
+    @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
+    @Body(body) payload: RunCreate,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Observable<MessageEvent>> {
+    const { run, modes } = await this.platform.start(principal, params.thread_id, payload);
+    // Location lets the SDK reconnect by itself (GET …/stream with Last-Event-ID).
+    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
+    return this.follow(run, modes, 0, reply);
+  }
+
+  @Sse('runs/stream', { method: RequestMethod.POST })
+  @HttpCode(200)
+  async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { run, modes } = await this.platform.start(principal, undefined, payload);
+    reply.header('Content-Location', `/runs/${run.runId}`);
+    return this.follow(run, modes, 0, reply);
+  }
+
+  @Post('threads/:thread_id/runs')
+  @UseInterceptors(PlatformJsonInterceptor)
+  @HttpCode(200)
+  async create(
+    @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
+    @Body(body) payload: RunCreate,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { run } = await this.platform.start(principal, params.thread_id, payload);
+    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    return toPlatformRun(run.record);
+  }
+
+  @Post('threads/:thread_id/runs/wait')
+  @UseInterceptors(PlatformJsonInterceptor)
+  @HttpCode(200)
+  async wait(
+    @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
+    @Body(body) payload: RunCreate,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { run } = await this.platform.start(principal, params.thread_id, payload);
+    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    return this.platform.result(principal, run);
+  }
+
+  @Post('runs/wait')
+  @UseInterceptors(PlatformJsonInterceptor)
+  @HttpCode(200)
+  async statelessWait(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { run } = await this.platform.start(principal, undefined, { ...payload, on_completion: 'keep' });
+    reply.header('Content-Location', `/runs/${run.runId}`);
+    const result = await this.platform.result(principal, run);
+    if ((payload.on_completion ?? 'delete') === 'delete') await this.threads.delete(principal, run.threadId).catch(() => undefined);
+    return result;
+  }
+
+  @Get('threads/:thread_id/runs')
+  @UseInterceptors(PlatformJsonInterceptor)
+  async list(
+    @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
+    @Query(new ZodPipe(listRunsQuery, 422)) query: z.infer<typeof listRunsQuery>,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    const status = query.status ? OFFICIAL_STATUS[query.status] ?? [] : undefined;
+    const runs = await this.threads.runs(thread.threadId, { limit: query.limit, offset: query.offset, status });
+    return runs.map(toPlatformRun);
+  }
+
+  @Get('threads/:thread_id/runs/:run_id')
+  @UseInterceptors(PlatformJsonInterceptor)
+  async get(@Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>, @CurrentPrincipal() principal: Principal) {
+    return toPlatformRun(await this.record(principal, params.thread_id, params.run_id));
+  }
+
+  /** Waits for the run to end and answers the thread's values. */
+  @Get('threads/:thread_id/runs/:run_id/join')
+  @UseInterceptors(PlatformJsonInterceptor)
+  async join(@Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>, @CurrentPrincipal() principal: Principal) {
+    await this.record(principal, params.thread_id, params.run_id);
+    const active = this.runs.local(params.run_id);
+    if (active) return this.platform.result(principal, active);
+    const thread = await this.threads.readable(principal, params.thread_id);
+    return (await this.threads.state(thread))?.values ?? null;
+  }
+
+  /** Joins a run's stream: after `Last-Event-ID` (`-1`: from the start), then live. */
+  @Sse('threads/:thread_id/runs/:run_id/stream')
+  async joinStream(
+    @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
+    @Query('stream_mode') streamMode: string | string[] | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Observable<MessageEvent>> {
+    if (lastEventId !== undefined && !/^(-1|\d+)$/.test(lastEventId)) {
+      throw new HttpException({ error: 'invalid_request', message: 'Last-Event-ID: must be -1 or a non-negative integer', field: 'last-event-id' }, 422);
+    }
+    const run = await this.runs.locate(principal, params.thread_id, params.run_id);
+    const after = lastEventId === undefined || lastEventId === '-1' ? 0 : Number(lastEventId);
+    if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
+    const modes = streamMode ? requestedModes(streamMode) : this.modesOf(run);
+    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
+    return this.follow(run, modes, after, reply);
+  }
+
+  @Post('threads/:thread_id/runs/:run_id/cancel')
+  async cancel(
+    @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
+    @Query(new ZodPipe(cancelQuery, 422)) query: z.infer<typeof cancelQuery>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const wait = query.wait === '1' || query.wait === 'true';
+    await this.runs.cancel(principal, params.thread_id, params.run_id, { action: query.action, wait });
+    reply.status(wait ? 204 : 202);
+    return undefined;
+  }
+
+  @Delete('threads/:thread_id/runs/:run_id')
+  async delete(@Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.threads.writable(principal, params.thread_id);
+    const run = await this.record(principal, params.thread_id, params.run_id);
+    if (!(await this.threads.deleteRun(run.runId))) throw new RunError(RunErrorCode.runActive, `run ${run.runId} is still active; cancel it first`);
+    reply.status(204);
+    return undefined;
+  }
+
+  private async record(principal: Principal, threadId: string, runId: string): Promise<RunRecord> {
+    await this.threads.readable(principal, threadId);
+    const run = await this.threads.run(runId);
+    if (!run || run.threadId !== threadId) throw new RunError(RunErrorCode.runNotFound, `run ${runId} not found on thread ${threadId}`);
+    return run;
+  }
+
+  private modesOf(run: WatchableRun): Set<string> {
+    const modes = (run as { request?: { clientModes?: string[] } }).request?.clientModes;
+    return modes ? new Set(modes) : ALL_MODES;
+  }
+
+  private follow(run: WatchableRun, modes: Set<string>, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
+    const events = run.subscribe({
+      afterSeq,
+      flow: socketFlowControl(reply.raw.socket!),
+      maxLagEvents: this.config.sse.maxLagEvents,
+      maxLagBytes: this.config.sse.maxBufferedBytes,
+    });
+    return this.sse.frame(reply.raw, toPlatformSse(events, modes));
+  }
+}

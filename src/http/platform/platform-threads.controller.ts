@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { UseInterceptors, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '@riser/auth';
+import { ThreadService } from '@riser/run-core';
+import { ZodPipe } from '../validation/zod.pipe.js';
+import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
+import { toPlatformThread, toThreadState } from './platform-shapes.js';
+import { historySchema, stateAtCheckpointSchema, stateUpdateSchema, threadCreateSchema, threadParam, threadPatchSchema, threadSearchSchema } from './platform.schemas.js';
+import { threadIdSchema } from '../chat/chat.schemas.js';
+import { z as zod } from 'zod';
+
+const param = new ZodPipe(threadParam, 422);
+const checkpointParam = new ZodPipe(zod.object({ thread_id: threadIdSchema, checkpoint_id: zod.string().min(1) }), 422);
+const stateQuery = new ZodPipe(zod.object({ subgraphs: zod.enum(['true', 'false', '1', '0']).optional(), select: zod.unknown().optional() }), 422);
+const historyQuery = new ZodPipe(zod.object({ limit: zod.coerce.number().int().min(1).max(1000).default(10), before: zod.string().optional() }), 422);
+
+/** LangGraph Platform API threads: create, read, search, patch, delete; state and history. */
+@Controller('threads')
+@UseInterceptors(PlatformJsonInterceptor)
+export class PlatformThreadsController {
+  constructor(private readonly threads: ThreadService) {}
+
+  @Post()
+  @HttpCode(200)
+  async create(@Body(new ZodPipe(threadCreateSchema, 422)) body: z.infer<typeof threadCreateSchema>, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.create(principal, body.thread_id ?? randomUUID(), body.metadata ?? {}, body.if_exists ?? 'raise');
+    return toPlatformThread(thread, await this.threads.state(thread));
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  async search(@Body(new ZodPipe(threadSearchSchema, 422)) body: z.infer<typeof threadSearchSchema>, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const found = await this.threads.search(principal, {
+      ids: body.ids,
+      metadata: body.metadata,
+      status: body.status,
+      limit: body.limit,
+      offset: body.offset,
+      sortBy: body.sort_by,
+      sortOrder: body.sort_order,
+    });
+    const needsState = !body.select || body.select.includes('values') || body.select.includes('interrupts') || !!body.values;
+    const threads = await Promise.all(found.map(async (t) => toPlatformThread(t, needsState ? await this.threads.state(t) : undefined)));
+    const matching = body.values ? threads.filter((t) => matches((t as { values?: unknown }).values, body.values!)) : threads;
+    if (found.length === body.limit) reply.header('X-Pagination-Next', String(body.offset + body.limit));
+    return body.select ? matching.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => body.select!.includes(k)))) : matching;
+  }
+
+  @Get(':thread_id')
+  async get(@Param(param) params: { thread_id: string }, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    return toPlatformThread(thread, await this.threads.state(thread));
+  }
+
+  @Patch(':thread_id')
+  async patch(@Param(param) params: { thread_id: string }, @Body(new ZodPipe(threadPatchSchema, 422)) body: z.infer<typeof threadPatchSchema>, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.patch(principal, params.thread_id, body.metadata);
+    return toPlatformThread(thread, await this.threads.state(thread));
+  }
+
+  @Delete(':thread_id')
+  @HttpCode(204)
+  async delete(@Param(param) params: { thread_id: string }, @CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.threads.delete(principal, params.thread_id);
+  }
+
+  @Get(':thread_id/state')
+  async state(@Param(param) params: { thread_id: string }, @Query(stateQuery) query: { subgraphs?: string }, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    return toThreadState(await this.threads.state(thread, {}, isTrue(query.subgraphs)), thread.threadId);
+  }
+
+  @Post(':thread_id/state/checkpoint')
+  @HttpCode(200)
+  async stateAt(@Param(param) params: { thread_id: string }, @Body(new ZodPipe(stateAtCheckpointSchema, 422)) body: z.infer<typeof stateAtCheckpointSchema>, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    const { thread_id: _ignored, ...checkpoint } = body.checkpoint;
+    return toThreadState(await this.threads.state(thread, checkpoint, body.subgraphs ?? false), thread.threadId);
+  }
+
+  @Get(':thread_id/state/:checkpoint_id')
+  async stateById(@Param(checkpointParam) params: { thread_id: string; checkpoint_id: string }, @Query(stateQuery) query: { subgraphs?: string }, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    return toThreadState(await this.threads.state(thread, { checkpoint_id: params.checkpoint_id }, isTrue(query.subgraphs)), thread.threadId);
+  }
+
+  @Post(':thread_id/state')
+  @HttpCode(200)
+  async update(@Param(param) params: { thread_id: string }, @Body(new ZodPipe(stateUpdateSchema, 422)) body: z.infer<typeof stateUpdateSchema>, @CurrentPrincipal() principal: Principal) {
+    const checkpoint = { ...body.checkpoint, ...(body.checkpoint_id && { checkpoint_id: body.checkpoint_id }) };
+    delete (checkpoint as { thread_id?: string }).thread_id;
+    const configurable = await this.threads.updateState(principal, params.thread_id, body.values, { asNode: body.as_node, checkpoint });
+    return {
+      checkpoint: {
+        thread_id: params.thread_id,
+        checkpoint_ns: configurable.checkpoint_ns ?? '',
+        checkpoint_id: configurable.checkpoint_id ?? null,
+        checkpoint_map: configurable.checkpoint_map ?? null,
+      },
+    };
+  }
+
+  @Get(':thread_id/history')
+  async historyGet(@Param(param) params: { thread_id: string }, @Query(historyQuery) query: { limit: number; before?: string }, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    const states = await this.threads.history(thread, { limit: query.limit, before: query.before });
+    return states.map((s) => toThreadState(s, thread.threadId));
+  }
+
+  @Post(':thread_id/history')
+  @HttpCode(200)
+  async history(@Param(param) params: { thread_id: string }, @Body(new ZodPipe(historySchema, 422)) body: z.infer<typeof historySchema>, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.readable(principal, params.thread_id);
+    const before = typeof body.before === 'string' ? body.before : (body.before?.configurable?.checkpoint_id as string | undefined);
+    const { thread_id: _ignored, ...checkpoint } = body.checkpoint ?? {};
+    const states = await this.threads.history(thread, { limit: body.limit, before, metadata: body.metadata ?? undefined, checkpoint });
+    return states.map((s) => toThreadState(s, thread.threadId));
+  }
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
+}
+
+/** Thread search's `values` filter: every key given is equal in the thread's values. */
+function matches(values: unknown, filter: Record<string, unknown>): boolean {
+  if (!values || typeof values !== 'object') return false;
+  return Object.entries(filter).every(([key, expected]) => JSON.stringify((values as Record<string, unknown>)[key]) === JSON.stringify(expected));
+}

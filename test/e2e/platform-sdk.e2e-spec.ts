@@ -1,0 +1,251 @@
+import { resolve } from 'node:path';
+import { Client } from '@langchain/langgraph-sdk';
+import { bearer, connectChat, frameData, jsonClient, openSse, request, runMessages } from '@riser/testing';
+import { hashApiKey } from '@riser/auth';
+import { startCuttingProxy } from '../support/cutting-proxy.js';
+import { startRiser, type RiserTestApp } from '../support/riser.js';
+
+type Part = { id?: string; event: string; data: any };
+
+async function collect(stream: AsyncIterable<Part>): Promise<Part[]> {
+  const parts: Part[] = [];
+  for await (const part of stream) parts.push(part);
+  return parts;
+}
+
+const lastAiText = (values: any) => {
+  const messages = values?.messages ?? [];
+  return messages.filter((m: any) => m.type === 'ai').pop()?.content;
+};
+
+describe('the official @langchain/langgraph-sdk Client against Riser', () => {
+  let riser: RiserTestApp;
+  let client: Client;
+  const apiKey = 'rsk_platform_test_key_123456789';
+
+  beforeAll(async () => {
+    riser = await startRiser({
+      env: {
+        DEMO_TOKEN_DELAY_MS: '2',
+        LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/langgraph.json'),
+        API_KEYS: `sha256:${hashApiKey(apiKey)}=svc@acme`,
+      },
+    });
+    client = new Client({ apiUrl: riser.url, apiKey: null, defaultHeaders: bearer(riser.token('alice', { tenant: 'acme' })) });
+  });
+  afterAll(() => riser.destroy());
+
+  it('lists one assistant per graph, with the official deterministic ids', async () => {
+    const assistants = await client.assistants.search();
+    const agent = assistants.find((a) => a.graph_id === 'agent')!;
+    expect(agent.assistant_id).toBe('fe096781-5601-53d2-b2f6-0d3403f7e9ca');
+    expect(assistants.map((a) => a.graph_id)).toEqual(expect.arrayContaining(['agent', 'with_subgraph', 'failing']));
+    expect(await client.assistants.get(agent.assistant_id)).toMatchObject({ graph_id: 'agent' });
+    const graph = await client.assistants.getGraph('agent');
+    expect(graph.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['agent', 'tools']));
+  });
+
+  it('streams messages-tuple, values and updates; pauses at the interrupt; resumes with command.resume', async () => {
+    const thread = await client.threads.create({ metadata: { topic: 'refunds' } });
+    expect(thread).toMatchObject({ status: 'idle', metadata: { topic: 'refunds' } });
+
+    const parts = await collect(
+      client.runs.stream(thread.thread_id, 'agent', {
+        input: { messages: [{ role: 'user', content: 'refund order Z-9 $15' }] },
+        streamMode: ['messages-tuple', 'values', 'updates'],
+      }) as AsyncIterable<Part>,
+    );
+    expect(parts[0]).toMatchObject({ event: 'metadata', data: { run_id: expect.any(String), attempt: 1 } });
+    const ids = parts.map((p) => Number(p.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const tuples = parts.filter((p) => p.event === 'messages');
+    expect(tuples.length).toBeGreaterThan(5);
+    for (const { data } of tuples) {
+      expect(data).toHaveLength(2);
+      expect(data[0]).toMatchObject({ type: 'ai', id: expect.any(String) });
+      expect(data[1]).toMatchObject({ langgraph_node: 'agent', thread_id: thread.thread_id });
+    }
+    expect(tuples.map((p) => p.data[0].content).join('')).toContain('Requesting approval to refund $15.00 for order Z-9');
+    expect(tuples.some((p) => p.data[0].tool_call_chunks?.length)).toBe(true);
+    const updates = parts.filter((p) => p.event === 'updates');
+    expect(updates.map((p) => Object.keys(p.data)[0])).toEqual(['agent', '__interrupt__']);
+    const interrupt = updates[1].data.__interrupt__[0];
+    expect(interrupt).toMatchObject({ id: expect.any(String), value: { action: 'issue_refund', args: { order_id: 'Z-9', amount: 15 } } });
+    expect(parts.filter((p) => p.event === 'values').pop()!.data).toEqual({ __interrupt__: [interrupt] });
+    expect(parts[parts.length - 1].event).toBe('end');
+
+    const paused = await client.threads.get(thread.thread_id);
+    expect(paused.status).toBe('interrupted');
+    expect(Object.values(paused.interrupts).flat()).toEqual([interrupt]);
+    const state = await client.threads.getState(thread.thread_id);
+    expect(state.next).toEqual(['tools']);
+    expect(state.tasks[0].interrupts).toEqual([interrupt]);
+    expect(state.checkpoint).toMatchObject({ thread_id: thread.thread_id, checkpoint_id: expect.any(String) });
+
+    const resumed = await collect(
+      client.runs.stream(thread.thread_id, 'agent', { command: { resume: { decision: 'approve' } }, streamMode: ['values'] }) as AsyncIterable<Part>,
+    );
+    const final = resumed.filter((p) => p.event === 'values').pop()!.data;
+    expect(lastAiText(final)).toBe('Done. Refund issued: $15.00 for order Z-9.');
+    expect((await client.threads.get(thread.thread_id)).status).toBe('idle');
+
+    const history = await client.threads.getHistory(thread.thread_id, { limit: 50 });
+    expect(history.length).toBeGreaterThan(4);
+    expect(history[0].checkpoint.checkpoint_id).toBe((await client.threads.getState(thread.thread_id)).checkpoint.checkpoint_id);
+    expect(history.every((h) => h.checkpoint.thread_id === thread.thread_id)).toBe(true);
+    const older = await client.threads.getState(thread.thread_id, history[3].checkpoint);
+    expect(older.checkpoint.checkpoint_id).toBe(history[3].checkpoint.checkpoint_id);
+
+    const runs = await client.runs.list(thread.thread_id);
+    expect(runs.map((r) => r.status)).toEqual(['success', 'success']);
+    expect(runs[0].assistant_id).toBe('fe096781-5601-53d2-b2f6-0d3403f7e9ca');
+  });
+
+  it('waits for a run, searches threads (only the caller’s), and hides other principals’ threads', async () => {
+    const thread = await client.threads.create({ metadata: { kind: 'wait-test' } });
+    const values: any = await client.runs.wait(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'just wait' }] } });
+    expect(lastAiText(values)).toContain('You said "just wait"');
+    const found = await client.threads.search({ metadata: { kind: 'wait-test' } });
+    expect(found.map((t) => t.thread_id)).toEqual([thread.thread_id]);
+
+    const bob = new Client({ apiUrl: riser.url, apiKey: null, defaultHeaders: bearer(riser.token('bob', { tenant: 'acme' })) });
+    expect(await bob.threads.search({ metadata: { kind: 'wait-test' } })).toEqual([]);
+    await expect(bob.threads.get(thread.thread_id)).rejects.toThrow(/404/);
+    await expect(bob.threads.getState(thread.thread_id)).rejects.toThrow(/404/);
+
+    // The SDK's default header for API keys.
+    const service = new Client({ apiUrl: riser.url, apiKey });
+    const own = await service.threads.create();
+    expect((await service.threads.get(own.thread_id)).thread_id).toBe(own.thread_id);
+  });
+
+  it('cancels a background run; joins a running stream mid-way, and from a Last-Event-ID', async () => {
+    const slow = await startRiser({ databaseUrl: riser.databaseUrl, env: { JWT_SECRET: riser.env.JWT_SECRET, DEMO_TOKEN_DELAY_MS: '40' } });
+    try {
+      const sdk = new Client({ apiUrl: slow.url, apiKey: null, defaultHeaders: bearer(riser.token('alice', { tenant: 'acme' })) });
+      const thread = await sdk.threads.create();
+      const run = await sdk.runs.create(thread.thread_id, 'agent', {
+        input: { messages: [{ role: 'user', content: 'a long reply to join' }] },
+        streamMode: ['messages-tuple', 'values'],
+      });
+      expect(run.status).toBe('running');
+      await new Promise((r) => setTimeout(r, 200));
+      const joined = await collect(sdk.runs.joinStream(thread.thread_id, run.run_id) as AsyncIterable<Part>);
+      expect(joined[0].event).toBe('metadata');
+      expect(joined.filter((p) => p.event === 'messages').length).toBeGreaterThan(10);
+      const fromFive = await collect(sdk.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: '5' }) as AsyncIterable<Part>);
+      expect(fromFive[0].id).toBe('6');
+      expect(fromFive.map((p) => p.id)).toEqual(joined.filter((p) => Number(p.id) > 5).map((p) => p.id));
+      expect(await sdk.runs.join(thread.thread_id, run.run_id)).toMatchObject({ messages: expect.any(Array) });
+
+      const doomed = await sdk.runs.create(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'never mind' }] } });
+      await sdk.runs.cancel(thread.thread_id, doomed.run_id, true);
+      expect((await sdk.runs.get(thread.thread_id, doomed.run_id)).status).toBe('interrupted');
+      expect((await sdk.threads.get(thread.thread_id)).status).toBe('idle');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('refuses unknown and wrong-typed fields with 422 naming the field; a busy thread with 409', async () => {
+    const api = jsonClient(riser.url, bearer(riser.token('alice', { tenant: 'acme' })));
+    const thread = (await api.post('/threads', {})).body;
+    const unknown = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', input: {}, surprise: 1 });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ error: 'invalid_request', field: 'surprise' });
+    const wrong = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', stream_mode: 'everything' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.field).toBe('stream_mode');
+    expect((await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'nope' })).status).toBe(404);
+    expect((await api.post('/threads/not-a-thread/runs', { assistant_id: 'agent' })).status).toBe(404);
+    expect((await api.get('/runs/crons')).body).toMatchObject({ error: 'not_implemented' });
+    expect((await api.post('/store/items/search', {})).status).toBe(404);
+  });
+
+  it('streams custom and subgraph events of a user graph as the official server names them', async () => {
+    const thread = await client.threads.create();
+    const parts = await collect(
+      client.runs.stream(thread.thread_id, 'with_subgraph', {
+        input: { messages: [{ role: 'user', content: 'go deep' }] },
+        streamMode: ['custom', 'updates', 'messages-tuple'],
+        streamSubgraphs: true,
+      }) as AsyncIterable<Part>,
+    );
+    const names = [...new Set(parts.map((p) => p.event.replace(/:[0-9a-f-]{36}/, ':<task>')))];
+    expect(names).toEqual(['metadata', 'custom', 'updates', 'custom|delegate:<task>', 'messages|delegate:<task>', 'updates|delegate:<task>', 'end']);
+    expect(parts.filter((p) => p.event.startsWith('custom')).map((p) => p.data)).toEqual([{ progress: 'prepared' }, { progress: 'inner started' }]);
+    const withoutSubgraphs = await collect(
+      client.runs.stream(thread.thread_id, 'with_subgraph', {
+        input: { messages: [{ role: 'user', content: 'again' }] },
+        streamMode: ['custom', 'updates'],
+      }) as AsyncIterable<Part>,
+    );
+    expect([...new Set(withoutSubgraphs.map((p) => p.event))]).toEqual(['metadata', 'custom', 'updates', 'end']);
+  });
+
+  it('reconnects by itself when the connection is cut mid-stream, and yields every event once', async () => {
+    const slow = await startRiser({ databaseUrl: riser.databaseUrl, env: { JWT_SECRET: riser.env.JWT_SECRET, DEMO_TOKEN_DELAY_MS: '15' } });
+    const proxy = await startCuttingProxy(slow.url, 1800, 2);
+    try {
+      const sdk = new Client({ apiUrl: proxy.url, apiKey: null, defaultHeaders: bearer(riser.token('alice', { tenant: 'acme' })) });
+      const direct = new Client({ apiUrl: slow.url, apiKey: null, defaultHeaders: bearer(riser.token('alice', { tenant: 'acme' })) });
+      const thread = await direct.threads.create();
+      const parts = await collect(
+        sdk.runs.stream(thread.thread_id, 'agent', {
+          input: { messages: [{ role: 'user', content: 'survive the cuts please' }] },
+          streamMode: ['messages-tuple', 'values'],
+        }) as AsyncIterable<Part>,
+      );
+      // Cut twice: the first request and the first rejoin; the SDK rejoined through Location.
+      expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+      const ids = parts.map((p) => Number(p.id));
+      expect(ids).toEqual(ids.map((_, i) => i + 1));
+      expect(parts[parts.length - 1].event).toBe('end');
+      const text = parts.filter((p) => p.event === 'messages').map((p) => p.data[0].content).join('');
+      const state = await direct.threads.getState(thread.thread_id);
+      expect(text).toBe(lastAiText(state.values));
+    } finally {
+      await proxy.close();
+      await slow.close();
+    }
+  });
+});
+
+describe('one run core, three protocols', () => {
+  let riser: RiserTestApp;
+  beforeAll(async () => {
+    riser = await startRiser({ env: { DEMO_TOKEN_DELAY_MS: '1' } });
+  });
+  afterAll(() => riser.destroy());
+
+  it('a Platform API run is approved over Socket.IO and watched over GET /chat/stream', async () => {
+    const token = riser.token('alice', { tenant: 'acme' });
+    const sdk = new Client({ apiUrl: riser.url, apiKey: null, defaultHeaders: bearer(token) });
+    const thread = await sdk.threads.create();
+    const parts = await collect(sdk.runs.stream(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'refund order P-1 $7' }] }, streamMode: ['updates'] }) as AsyncIterable<Part>);
+    const interruptId = parts.find((p) => p.data?.__interrupt__)!.data.__interrupt__[0].id;
+    const approver = await connectChat(riser.url, riser.token('carol', { tenant: 'acme', roles: ['approver'] }));
+    const ack = await request(approver, 'approve', { thread_id: thread.thread_id, interrupt_id: interruptId, decision: 'approve' });
+    expect(ack.ok).toBe(true);
+    const watched = frameData(await (await openSse(`${riser.url}/chat/stream?thread_id=${thread.thread_id}&run_id=${ack.run_id}`, { headers: bearer(token) })).collect());
+    expect((watched.slice(1, -1) as any[]).map((d) => d.content).join('')).toBe('Done. Refund issued: $7.00 for order P-1.');
+    approver.close();
+  });
+
+  it('a run started over Socket.IO is resumed with the SDK (command.resume), audited, and watched over SSE', async () => {
+    const token = riser.token('alice', { tenant: 'acme' });
+    const socket = await connectChat(riser.url, token);
+    let runId: string | undefined;
+    const done = runMessages(socket, () => runId);
+    runId = (await request(socket, 'chat', { message: 'refund order S-5 $9', thread_id: 'c1a1e6a0-0000-4000-8000-000000000001' })).run_id;
+    const interrupt = (await done).find((m) => m.interrupt)!.interrupts[0];
+    const sdk = new Client({ apiUrl: riser.url, apiKey: null, defaultHeaders: bearer(token) });
+    const run = await sdk.runs.create('c1a1e6a0-0000-4000-8000-000000000001', 'agent', { command: { resume: { decision: 'reject' } } });
+    const watched = frameData(await (await openSse(`${riser.url}/chat/stream?thread_id=c1a1e6a0-0000-4000-8000-000000000001&run_id=${run.run_id}`, { headers: bearer(token) })).collect());
+    expect((watched.slice(1, -1) as any[]).map((d) => d.content).join('')).toMatch(/^I did not issue the refund\./);
+    // The approval is recorded as decided: it can no longer be decided over the socket.
+    const again = await request(socket, 'approve', { thread_id: 'c1a1e6a0-0000-4000-8000-000000000001', interrupt_id: interrupt.id, decision: 'approve' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'already_decided', status: 'rejected' } });
+    socket.close();
+  });
+});
