@@ -157,6 +157,10 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(wrong.status).toBe(422);
     expect(wrong.body.field).toBe('stream_mode');
     expect((await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'nope' })).status).toBe(404);
+    const delayed = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', after_seconds: 5 });
+    expect(delayed.status).toBe(422);
+    expect(delayed.body).toMatchObject({ error: 'unsupported' });
+    expect((await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', stream_mode: 'events' })).body).toMatchObject({ error: 'unsupported' });
     expect((await api.post('/threads/not-a-thread/runs', { assistant_id: 'agent' })).status).toBe(404);
     expect((await api.get('/runs/crons')).body).toMatchObject({ error: 'not_implemented' });
     expect((await api.post('/store/items/search', {})).status).toBe(404);
