@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createTestDatabase, frameData, openSse, tokenFactory, bearer, type SseFrame } from '@riser/testing';
 import { queryDb } from '../support/db.js';
 import { rawSse } from '../support/raw-sse.js';
+import { until } from '../support/wait.js';
 import { cleanEnv, freePort, startRiserProcess, type RiserProcess } from '../support/riser-process.js';
 
 const SECRET = 's'.repeat(48);
@@ -16,14 +17,6 @@ async function processEnv(extra: Record<string, string> = {}) {
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('SIGTERM during 20 live streams', () => {
   it('every client gets a final frame, no run stays running, the next start is clean', async () => {
@@ -146,11 +139,11 @@ describe('a stalled reader during a 100,000-token run', () => {
     let slowConsumerSeen = false;
     const stalled = await measure(async (riser, databaseUrl) => {
       const client = rawSse(riser.url, '/chat/stream', token, { message: `count ${TOKENS}`, assistant_id: 'counter', thread_id: 'stalled' });
-      await waitFor(async () => client.frames.length, (n) => n >= 3, 10_000);
+      await until(async () => client.frames.length, (n) => n >= 3, 10_000);
       client.socket.pause();
       const runId = JSON.parse(client.frames[0].data!).run_id;
       // The run goes on while nobody reads.
-      const ended = await waitFor(
+      const ended = await until(
         () => queryDb(databaseUrl, 'SELECT status FROM riser.runs WHERE run_id = $1', [runId]),
         (rows) => rows[0]?.status === 'success',
         120_000,

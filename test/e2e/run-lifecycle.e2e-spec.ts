@@ -1,15 +1,8 @@
 import { resolve } from 'node:path';
 import { bearer, frameData, jsonClient, openSse } from '@riser/testing';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
+import { until } from '../support/wait.js';
 
-const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restarts', () => {
   let riser: RiserTestApp;

@@ -1,7 +1,7 @@
 export { PersistenceModule, type PersistenceModuleAsyncOptions } from './persistence.module.js';
 export { PERSISTENCE_OPTIONS, type PersistenceOptions } from './persistence.options.js';
 export { Database, type Queryable } from './database.js';
-export { ThreadStore } from './thread.store.js';
+export { ThreadStore, type ThreadFilter } from './thread.store.js';
 export { ApprovalStore } from './approval.store.js';
 export { CheckpointStore } from './checkpoint.store.js';
 export { RunStore, ThreadBusyConflict, type NewRun } from './run.store.js';

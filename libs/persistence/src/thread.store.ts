@@ -12,6 +12,16 @@ interface ThreadRow {
   updated_at: Date;
 }
 
+export interface ThreadFilter {
+  ids?: string[];
+  metadata?: Record<string, unknown>;
+  status?: ThreadStatus;
+  limit: number;
+  offset: number;
+  sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
+  sortOrder: 'asc' | 'desc';
+}
+
 const toRecord = (row: ThreadRow): ThreadRecord => ({
   threadId: row.thread_id,
   owner: { sub: row.owner_sub, tenant: row.tenant },
@@ -53,18 +63,7 @@ export class ThreadStore {
   }
 
   /** Threads of one owner, filtered and paged (newest first unless asked otherwise). */
-  async search(
-    owner: Owner,
-    filter: {
-      ids?: string[];
-      metadata?: Record<string, unknown>;
-      status?: ThreadStatus;
-      limit: number;
-      offset: number;
-      sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
-      sortOrder: 'asc' | 'desc';
-    },
-  ): Promise<ThreadRecord[]> {
+  async search(owner: Owner, filter: ThreadFilter): Promise<ThreadRecord[]> {
     const where = ['owner_sub = $1', 'tenant = $2'];
     const values: unknown[] = [owner.sub, owner.tenant];
     if (filter.ids?.length) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import type { ApprovalRecord, Owner } from '@riser/persistence';
 import type { ActiveRun } from './active-run.js';
 
 /** Routing for a notification: who owns the thread it is about. */
@@ -36,4 +37,40 @@ export class RunCoreEvents {
   readonly runStarted$ = new Subject<ActiveRun>();
   readonly approvalRequested$ = new Subject<ApprovalRequested>();
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
+
+  /** An interrupt is waiting for a decision on a thread of `owner`. */
+  requested(owner: Owner, approval: ApprovalRecord): void {
+    this.approvalRequested$.next({
+      tenant: owner.tenant,
+      ownerSub: owner.sub,
+      thread_id: approval.threadId,
+      run_id: approval.runId,
+      interrupt_id: approval.interruptId,
+      value: approval.value,
+      requested_by: approval.requestedBy,
+      created_at: approval.createdAt.toISOString(),
+    });
+  }
+
+  /** An approval left `pending` (decided, or cancelled by a new message). */
+  decided(owner: Owner, approval: ApprovalRecord): void {
+    this.approvalDecided$.next({
+      tenant: owner.tenant,
+      ownerSub: owner.sub,
+      thread_id: approval.threadId,
+      interrupt_id: approval.interruptId,
+      decision: DECISION_OF[approval.status],
+      decided_by: approval.decidedBy ?? owner.sub,
+      decided_at: (approval.decidedAt ?? new Date()).toISOString(),
+      ...(approval.resumeRunId && { resume_run_id: approval.resumeRunId }),
+    });
+  }
 }
+
+const DECISION_OF: Record<ApprovalRecord['status'], string> = {
+  pending: 'pending',
+  approved: 'approve',
+  rejected: 'reject',
+  edited: 'edit',
+  cancelled: 'cancelled',
+};

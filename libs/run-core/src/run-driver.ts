@@ -58,18 +58,7 @@ export class RunDriver {
     const next = this.registry.nextQueued(run.threadId, run);
     try {
       const requested = await this.admission.complete(run.record, outcome, { lastSeq: run.log.lastSeq + 1, nextQueued: !!next });
-      for (const approval of requested) {
-        this.events.approvalRequested$.next({
-          tenant: run.threadOwner.tenant,
-          ownerSub: run.threadOwner.sub,
-          thread_id: approval.threadId,
-          run_id: approval.runId,
-          interrupt_id: approval.interruptId,
-          value: approval.value,
-          requested_by: approval.requestedBy,
-          created_at: approval.createdAt.toISOString(),
-        });
-      }
+      for (const approval of requested) this.events.requested(run.threadOwner, approval);
     } catch (err) {
       this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
     }

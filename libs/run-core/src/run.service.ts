@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Principal } from '@riser/auth';
-import type { ApprovalRecord, PoolClient, ThreadRecord } from '@riser/persistence';
+import type { PoolClient, ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
 import { ActiveRun } from './active-run.js';
 import { ArchivedRun, type WatchableRun } from './archived-run.js';
@@ -80,7 +80,7 @@ export class RunService implements BeforeApplicationShutdown {
       }
     }
     const { record, thread, cancelled } = admitted;
-    this.announceCancelled(thread, cancelled);
+    for (const approval of cancelled) this.events.decided(thread.owner, approval);
     const run = new ActiveRun(record, principal, request, this.options.log, thread.owner);
     this.registry.add(run);
     run.log.append({ event: 'metadata', data: { run_id: run.runId, thread_id: threadId, assistant_id: assistantId, attempt: 1 } });
@@ -156,20 +156,6 @@ export class RunService implements BeforeApplicationShutdown {
     if (!current) throw new RunError(RunErrorCode.threadBusy, 'the run on this thread is executing on another replica');
     current.stop(reason);
     await current.finished;
-  }
-
-  private announceCancelled(thread: ThreadRecord, cancelled: ApprovalRecord[]): void {
-    for (const approval of cancelled) {
-      this.events.approvalDecided$.next({
-        tenant: thread.owner.tenant,
-        ownerSub: thread.owner.sub,
-        thread_id: approval.threadId,
-        interrupt_id: approval.interruptId,
-        decision: 'cancelled',
-        decided_by: approval.decidedBy ?? thread.owner.sub,
-        decided_at: (approval.decidedAt ?? new Date()).toISOString(),
-      });
-    }
   }
 }
 

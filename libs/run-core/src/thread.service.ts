@@ -3,7 +3,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { StateSnapshot } from '@langchain/langgraph';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { Principal } from '@riser/auth';
-import { ApprovalStore, Database, RunStore, ThreadStore, type RunStatus, type ThreadRecord, type ThreadStatus } from '@riser/persistence';
+import { ApprovalStore, Database, RunStore, ThreadStore, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
 import { DEFAULT_GRAPH, GraphRegistry, type CompiledGraph } from './graphs/graph-registry.js';
 import { toThreadMessage, type ThreadMessageView } from './message-format.js';
@@ -22,15 +22,6 @@ export interface ThreadView {
   updated_at: string;
 }
 
-export interface ThreadSearch {
-  ids?: string[];
-  metadata?: Record<string, unknown>;
-  status?: ThreadStatus;
-  limit: number;
-  offset: number;
-  sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
-  sortOrder: 'asc' | 'desc';
-}
 
 /**
  * Threads as their readers see them: the record, and the conversation from the checkpoint,
@@ -81,7 +72,7 @@ export class ThreadService {
     throw new RunError(RunErrorCode.threadExists, `thread ${threadId} already exists`);
   }
 
-  search(principal: Principal, filter: ThreadSearch): Promise<ThreadRecord[]> {
+  search(principal: Principal, filter: ThreadFilter): Promise<ThreadRecord[]> {
     return this.threads.search({ sub: principal.sub, tenant: principal.tenant }, filter);
   }
 

@@ -22,7 +22,7 @@ const STATUS_OF: Record<DecisionKind, 'approved' | 'rejected' | 'edited'> = {
   reject: 'rejected',
   edit: 'edited',
 };
-const DECISION_OF = { approved: 'approve', rejected: 'reject', edited: 'edit' } as const;
+
 
 /**
  * Human decisions on interrupts, applied exactly once: moving the approval out of
@@ -73,16 +73,7 @@ export class ApprovalService {
         },
       },
     );
-    this.events.approvalDecided$.next({
-      tenant: thread.owner.tenant,
-      ownerSub: thread.owner.sub,
-      thread_id: threadId,
-      interrupt_id: interruptId,
-      decision: decision.decision,
-      decided_by: principal.sub,
-      decided_at: (decided?.decidedAt ?? new Date()).toISOString(),
-      resume_run_id: run.runId,
-    });
+    if (decided) this.events.decided(thread.owner, decided);
     return run;
   }
 
@@ -113,18 +104,7 @@ export class ApprovalService {
         }
       },
     });
-    for (const row of answered) {
-      this.events.approvalDecided$.next({
-        tenant: run.threadOwner.tenant,
-        ownerSub: run.threadOwner.sub,
-        thread_id: row.threadId,
-        interrupt_id: row.interruptId,
-        decision: DECISION_OF[row.status as keyof typeof DECISION_OF] ?? 'approve',
-        decided_by: principal.sub,
-        decided_at: (row.decidedAt ?? new Date()).toISOString(),
-        resume_run_id: run.runId,
-      });
-    }
+    for (const row of answered) this.events.decided(run.threadOwner, row);
     return run;
   }
 }
