@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, frameData, jsonClient, openSse } from '@riser/testing';
@@ -15,6 +15,8 @@ describe('npm start on the embedded defaults', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'riser-cli-'));
+    // A project folder the unprivileged postgres user can enter, as a checkout usually is.
+    chmodSync(dataDir, 0o755);
     env = cleanEnv({ PORT: String(await freePort()), RISER_DATA_DIR: dataDir, DEMO_TOKEN_DELAY_MS: '1' });
   });
   afterAll(async () => {

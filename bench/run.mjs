@@ -1,0 +1,921 @@
+// `npm run bench`: Riser against a hand-written Fastify SSE server streaming the same graph,
+// and against the graph iterated in-process, in one run. See bench/README.md.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { startLoad } from './load.mjs';
+import { summarizeStreams } from './sse-stats.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH, '..');
+const RESULTS_MD = resolve(BENCH, 'RESULTS.md');
+const PROFILES = resolve(BENCH, 'profiles');
+const OUT = resolve(BENCH, 'out');
+/** A copy of the build taken right after `npm run build`: a rebuild of dist/ during the bench (npm test…) cannot change the code under test. */
+const SNAPSHOT = resolve(OUT, 'riser-build');
+const KEEP_PREVIOUS = 5;
+const RUN_LOG_TTL_MS = 2000;
+const CPU_TAIL_MS = 250;
+
+// ---------------------------------------------------------------------------------------
+// Scenarios (the issue's a–d), full and --quick.
+
+const SCENARIOS = {
+  a: { title: '(a) 1 stream × 2,000 tokens, 0 ms (10 in a row)', concurrency: 1, requests: 10, tokens: 2000, delay: 0 },
+  b: { title: '(b) C=50, 500 requests × 200 tokens, 0 ms', concurrency: 50, requests: 500, tokens: 200, delay: 0 },
+  c: { title: '(c) C=100, 200 requests × 100 tokens, 20 ms/token', concurrency: 100, requests: 200, tokens: 100, delay: 20 },
+  d: { title: '(d) 1,000 open streams × 10 tokens, 1 token/s', concurrency: 1000, requests: 1000, tokens: 10, delay: 1000 },
+};
+const QUICK = {
+  a: { title: '(a) 1 stream × 2,000 tokens, 0 ms (5 in a row)', requests: 5 },
+  b: { title: '(b) C=50, 100 requests × 200 tokens, 0 ms', requests: 100 },
+  c: { title: '(c) C=100, 100 requests × 100 tokens, 20 ms/token', requests: 100 },
+  d: { title: '(d) 200 open streams × 5 tokens, 1 token/s', concurrency: 200, requests: 200, tokens: 5 },
+};
+/** Enough for the JIT to settle: (a) measured right after a short warm-up costs up to 2× more CPU. */
+const WARMUP = [
+  { concurrency: 20, requests: 100, tokens: 200, delay: 0 },
+  { concurrency: 1, requests: 5, tokens: 2000, delay: 0 },
+];
+const QUICK_WARMUP = [
+  { concurrency: 10, requests: 40, tokens: 200, delay: 0 },
+  { concurrency: 1, requests: 3, tokens: 2000, delay: 0 },
+];
+const SHOW_ORDER = ['a', 'b', 'c', 'd'];
+/** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
+const INPROCESS_SCENARIOS = ['a', 'b', 'c'];
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --quick              short version (under 2 minutes): fewer requests, 2 repeats, (d) at 200 streams
+  --only a,b           run only these scenarios (a: 1×2000 tokens, b: C=50 × 200 tokens,
+                       c: C=100 at 20 ms/token, d: 1,000 open streams at 1 token/s)
+  --repeats N          repeats per scenario (default 3; --quick: 2)
+  --servers LIST       any of riser,baseline,inprocess (default: all three)
+  --profile[=WHO]      start riser (default), baseline or both with --cpu-prof into bench/profiles/
+                       (numbers then include the profiler's overhead)
+  --no-build           do not run \`npm run build\` first
+  --no-write           do not update bench/RESULTS.md
+  -h, --help           this text
+
+Postgres: DATABASE_URL's server when set, else postgres://postgres@127.0.0.1:5432/postgres;
+each server start gets a fresh database riser_bench_<random>_<n>, dropped afterwards.`;
+
+function parseArgs(argv) {
+  const opts = {
+    quick: false,
+    only: [...SHOW_ORDER],
+    repeats: undefined,
+    servers: ['riser', 'baseline', 'inprocess'],
+    profile: [],
+    build: true,
+    write: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--quick':
+        opts.quick = true;
+        break;
+      case '--only':
+        opts.only = value()
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean);
+        for (const s of opts.only) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (a, b, c, d)`);
+        break;
+      case '--repeats':
+        opts.repeats = Number(value());
+        if (!Number.isInteger(opts.repeats) || opts.repeats < 1) throw new Error('--repeats must be a positive integer');
+        break;
+      case '--servers':
+        opts.servers = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const s of opts.servers) if (!['riser', 'baseline', 'inprocess'].includes(s)) throw new Error(`unknown server "${s}"`);
+        break;
+      case '--profile': {
+        const who = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'riser');
+        if (!['riser', 'baseline', 'both'].includes(who)) throw new Error('--profile takes riser, baseline or both');
+        opts.profile = who === 'both' ? ['riser', 'baseline'] : [who];
+        break;
+      }
+      case '--no-build':
+        opts.build = false;
+        break;
+      case '--no-write':
+        opts.write = false;
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+    }
+  }
+  opts.repeats ??= opts.quick ? 2 : 3;
+  opts.scenarios = Object.fromEntries(SHOW_ORDER.map((k) => [k, { key: k, ...SCENARIOS[k], ...(opts.quick ? QUICK[k] : {}) }]));
+  opts.warmup = opts.quick ? QUICK_WARMUP : WARMUP;
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes, /proc, Postgres.
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (utime + stime of every thread) of a process, in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** Resident set size of a process, in bytes. */
+function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** The kernel's count of connections dropped because a listen queue was full (all sockets). */
+function listenOverflows() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')]);
+  } catch {
+    return NaN;
+  }
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+function baseEnv(extra) {
+  const env = {};
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
+  return { ...env, ...extra };
+}
+
+const children = new Set();
+const databases = new Set();
+
+const SERVER_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const RUN_ID = randomBytes(4).toString('hex');
+let dbCounter = 0;
+
+async function admin(fn) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase() {
+  const name = `riser_bench_${RUN_ID}_${++dbCounter}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  databases.add(name);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+async function dropDatabase(name) {
+  await admin(async (c) => {
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } catch {
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    }
+  });
+  databases.delete(name);
+}
+
+const JWT_SECRET = randomBytes(24).toString('hex');
+const TOKEN = jwt.sign({}, JWT_SECRET, { algorithm: 'HS256', subject: 'bench', expiresIn: '2h' });
+
+/**
+ * Starts one server as a child process on a fresh database and waits for GET /health/live.
+ * Riser runs as production does: `node dist/src/main.js`.
+ */
+async function startServer(kind, opts, label) {
+  const db = await createDatabase();
+  const port = await freePort();
+  const nodeArgs = [];
+  let profilePath;
+  if (opts.profile.includes(kind)) {
+    mkdirSync(PROFILES, { recursive: true });
+    const name = `${kind}-${label}.cpuprofile`;
+    profilePath = resolve(PROFILES, name);
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${name}`);
+  }
+  let script;
+  let env;
+  if (kind === 'riser') {
+    script = relative(ROOT, resolve(SNAPSHOT, 'dist/src/main.js'));
+    env = baseEnv({
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      JWT_SECRET,
+      LOG_LEVEL: 'warn',
+      LANGGRAPH_CONFIG: resolve(BENCH, 'langgraph.json'),
+      RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
+    });
+  } else {
+    script = 'bench/baseline-server.mjs';
+    env = baseEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url });
+  }
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  const keep = (c) => {
+    output += c;
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  exited.then(() => children.delete(child));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${kind} did not answer /health/live within 90 s:\n${output}`);
+    }
+    const live = await fetch(`${url}/health/live`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (live) break;
+    await sleep(100);
+  }
+  return {
+    kind,
+    pid: child.pid,
+    url,
+    headers: kind === 'riser' ? { authorization: `Bearer ${TOKEN}` } : {},
+    profilePath,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const how = await exited;
+      clearTimeout(timer);
+      await dropDatabase(db.name).catch((err) => warn(`could not drop ${db.name}: ${err.message}`));
+      return how;
+    },
+  };
+}
+
+/** dist/ and package.json (module type, version) copied side by side, as at the repo root. */
+function snapshotBuild() {
+  if (!existsSync(resolve(ROOT, 'dist/src/main.js'))) throw new Error('no dist/src/main.js: run without --no-build');
+  rmSync(SNAPSHOT, { recursive: true, force: true });
+  mkdirSync(SNAPSHOT, { recursive: true });
+  cpSync(resolve(ROOT, 'dist'), resolve(SNAPSHOT, 'dist'), { recursive: true });
+  copyFileSync(resolve(ROOT, 'package.json'), resolve(SNAPSHOT, 'package.json'));
+}
+
+function warn(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function body(scenario) {
+  return () => ({
+    message: 'bench',
+    assistant_id: 'bench',
+    config: { configurable: { tokens: scenario.tokens, token_delay_ms: scenario.delay } },
+  });
+}
+
+/** One measured phase against a running server: load, its CPU time and RSS. */
+async function measure(server, scenario) {
+  const rssBefore = rssBytes(server.pid);
+  const cpuBefore = cpuMs(server.pid);
+  const clientBefore = process.cpuUsage();
+  const overflowsBefore = listenOverflows();
+  const { state, done } = startLoad({
+    url: `${server.url}/chat/stream`,
+    headers: server.headers,
+    body: body(scenario),
+    concurrency: scenario.concurrency,
+    requests: scenario.requests,
+    expectedTokens: scenario.tokens,
+  });
+  // RSS while every stream is open (each had a token, none finished), sampled every 100 ms.
+  const openRss = [];
+  let maxOpen = 0;
+  let rssAtMaxOpen = NaN;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    let rss;
+    try {
+      rss = rssBytes(server.pid);
+    } catch {
+      return;
+    }
+    rssPeak = Math.max(rssPeak, rss);
+    if (state.streaming > maxOpen || (state.streaming === maxOpen && !(rss <= rssAtMaxOpen))) {
+      maxOpen = state.streaming;
+      rssAtMaxOpen = rss;
+    }
+    if (state.streaming === scenario.requests) openRss.push(rss);
+  }, 100);
+  const { results, wallMs } = await done;
+  clearInterval(sampler);
+  // A short tail: work the server does right after its last stream ended (socket teardown,
+  // bookkeeping) belongs to the phase.
+  await sleep(CPU_TAIL_MS);
+  const cpuAfter = cpuMs(server.pid);
+  const client = process.cpuUsage(clientBefore);
+  const overflows = listenOverflows() - overflowsBefore;
+  const summary = summarizeStreams(results);
+  const cpu = cpuAfter - cpuBefore;
+  const allOpen = openRss.length > 0;
+  const rssOpen = allOpen ? median(openRss) : rssAtMaxOpen;
+  const openCount = allOpen ? scenario.requests : maxOpen;
+  return {
+    ...summary,
+    wallMs,
+    cpuMs: cpu,
+    serverCpuPct: (cpu / (wallMs + CPU_TAIL_MS)) * 100,
+    listenOverflows: overflows,
+    clientCpuPct: ((client.user + client.system) / 1000 / wallMs) * 100,
+    cpuUsPerToken: summary.tokens ? (cpu * 1000) / summary.tokens : NaN,
+    framesPerSec: summary.tokens / (wallMs / 1000),
+    rssBeforeMb: rssBefore / 2 ** 20,
+    rssPeakMb: rssPeak / 2 ** 20,
+    rssOpenMb: rssOpen / 2 ** 20,
+    allOpen,
+    maxOpen: allOpen ? scenario.requests : maxOpen,
+    rssPerStreamKb: openCount > 0 ? (rssOpen - rssBefore) / 1024 / openCount : NaN,
+  };
+}
+
+async function warmUp(server, phases) {
+  for (const phase of phases) {
+    const { done } = startLoad({
+      url: `${server.url}/chat/stream`,
+      headers: server.headers,
+      body: body(phase),
+      concurrency: phase.concurrency,
+      requests: phase.requests,
+      expectedTokens: phase.tokens,
+    });
+    const { results } = await done;
+    const s = summarizeStreams(results);
+    if (s.errors || s.short) warn(`${server.kind} warm-up: ${s.errors} errors, ${s.short} short streams ${JSON.stringify(s.errorCodes)}`);
+  }
+}
+
+/** The in-process floor in a child process of its own, on a fresh database. */
+async function runInProcess(opts, keys, mode) {
+  const db = await createDatabase();
+  try {
+    const spec = {
+      mode,
+      databaseUrl: db.url,
+      warmup: opts.warmup,
+      scenarios: keys.map((k) => ({ name: k, ...pick(opts.scenarios[k], ['concurrency', 'requests', 'tokens', 'delay']) })),
+    };
+    const child = spawn(process.execPath, [resolve(BENCH, 'inprocess.mjs'), JSON.stringify(spec)], {
+      cwd: ROOT,
+      env: baseEnv({ NODE_ENV: 'production' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const { code } = await new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    children.delete(child);
+    if (code !== 0) throw new Error(`in-process floor exited with ${code}:\n${err}`);
+    const rows = {};
+    for (const line of out.split('\n').filter(Boolean)) {
+      const r = JSON.parse(line);
+      rows[r.name] = {
+        tokens: r.tokens,
+        short: r.short,
+        errors: r.errors,
+        mismatches: r.mismatches,
+        streams: opts.scenarios[r.name].requests,
+        wallMs: r.wallMs,
+        cpuUsPerToken: r.tokens ? r.cpuUs / r.tokens : NaN,
+        framesPerSec: r.tokens / (r.wallMs / 1000),
+      };
+    }
+    return rows;
+  } finally {
+    await dropDatabase(db.name).catch((e) => warn(`could not drop ${db.name}: ${e.message}`));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Statistics and formatting.
+
+function median(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+function pick(obj, keys) {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]]));
+}
+
+function spread(values) {
+  const v = values.filter((x) => Number.isFinite(x));
+  return { median: median(v), min: v.length ? Math.min(...v) : NaN, max: v.length ? Math.max(...v) : NaN, n: v.length };
+}
+
+function fmtNum(x, digits) {
+  if (!Number.isFinite(x)) return '—';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function fmtSpread(values, digits) {
+  const s = spread(values);
+  if (!s.n) return '—';
+  if (s.n === 1) return fmtNum(s.median, digits);
+  return `${fmtNum(s.median, digits)} (${fmtNum(s.min, digits)}–${fmtNum(s.max, digits)})`;
+}
+
+/**
+ * Ratios of two servers' values paired by repeat (each repeat runs both within a minute or
+ * so): steadier than a ratio of medians on a machine whose speed drifts.
+ */
+function pairedRatios(rows, others, key) {
+  const byRep = new Map(others.map((o) => [o.rep, o[key]]));
+  return rows.map((r) => r[key] / byRep.get(r.rep)).filter((x) => Number.isFinite(x));
+}
+
+function fmtPaired(rows, others, key) {
+  const s = spread(pairedRatios(rows, others, key));
+  if (!s.n) return '—';
+  return s.n === 1 ? `${s.median.toFixed(2)}×` : `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+}
+
+const METRICS = [
+  { key: 'cpuUsPerToken', label: 'CPU µs per token', digits: 1, inprocess: true },
+  { key: 'framesPerSec', label: 'token frames/s', digits: 0, inprocess: true },
+  { key: 'ttfbP50', label: 'TTFB p50 ms', digits: 1 },
+  { key: 'ttfbP99', label: 'TTFB p99 ms', digits: 1 },
+  { key: 'ttftP50', label: 'TTFT p50 ms', digits: 1 },
+  { key: 'ttftP99', label: 'TTFT p99 ms', digits: 1 },
+  { key: 'gapP50', label: 'inter-frame gap p50 ms', digits: 2 },
+  { key: 'gapP99', label: 'inter-frame gap p99 ms', digits: 2 },
+  { key: 'rssBeforeMb', label: 'RSS before MB', digits: 1, only: ['d'] },
+  { key: 'rssOpenMb', label: 'RSS, all streams open, MB', digits: 1, only: ['d'] },
+  { key: 'rssPerStreamKb', label: 'RSS per open stream KB', digits: 1, only: ['d'] },
+  { key: 'rssPeakMb', label: 'RSS peak MB', digits: 1 },
+  { key: 'listenOverflows', label: 'connections dropped by a full listen queue (client retries SYN after 1 s)', digits: 0, only: ['d'] },
+  { key: 'serverCpuPct', label: 'server CPU, % of one core', digits: 0 },
+  { key: 'clientCpuPct', label: 'load generator CPU, % of one core', digits: 0 },
+];
+
+/** Sums over repeats: "errors/streams". */
+function fmtCount(rows, key) {
+  if (!rows.length) return '—';
+  const total = rows.reduce((n, r) => n + (r[key] ?? 0), 0);
+  const streams = rows.reduce((n, r) => n + (r.streams ?? 0), 0);
+  return key === 'mismatches' ? String(total) : `${total}/${streams}`;
+}
+
+function medianOf(rows, key) {
+  return median(rows.map((r) => r[key]));
+}
+
+function buildTable(results, opts) {
+  const lines = [];
+  const hasIn = opts.servers.includes('inprocess');
+  lines.push('| scenario | metric | Riser | Baseline | In-process (messages) | In-process (handler) | Riser ÷ Baseline | Riser ÷ In-process (messages) | Riser ÷ In-process (handler) |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const key of SHOW_ORDER) {
+    if (!opts.only.includes(key)) continue;
+    const sc = opts.scenarios[key];
+    const r = results.riser[key] ?? [];
+    const b = results.baseline[key] ?? [];
+    const ip = results.inprocess[key] ?? [];
+    const ih = results.inhandler[key] ?? [];
+    let first = true;
+    const row = (label, ...cells) => {
+      lines.push(`| ${first ? `**${sc.title}**` : ''} | ${label} | ${cells.join(' | ')} |`);
+      first = false;
+    };
+    for (const m of METRICS) {
+      if (m.only && !m.only.includes(key)) continue;
+      const rv = r.map((x) => x[m.key]);
+      const bv = b.map((x) => x[m.key]);
+      const iv = m.inprocess ? ip.map((x) => x[m.key]) : [];
+      const hv = m.inprocess ? ih.map((x) => x[m.key]) : [];
+      const floor = m.inprocess && hasIn;
+      row(
+        m.label,
+        fmtSpread(rv, m.digits),
+        fmtSpread(bv, m.digits),
+        floor ? fmtSpread(iv, m.digits) : '—',
+        floor ? fmtSpread(hv, m.digits) : '—',
+        fmtPaired(r, b, m.key),
+        floor ? fmtPaired(r, ip, m.key) : '—',
+        floor ? fmtPaired(r, ih, m.key) : '—',
+      );
+    }
+    if (key === 'd') {
+      const yes = (rows) => (rows.length ? `${rows.filter((x) => x.allOpen).length}/${rows.length} (max ${Math.min(...rows.map((x) => x.maxOpen))})` : '—');
+      row('repeats with every stream open at once', yes(r), yes(b), '—', '—', '', '', '');
+    }
+    for (const [label, k] of [
+      ['errors (streams)', 'errors'],
+      ['short streams', 'short'],
+      ['lost/extra/misordered tokens', 'mismatches'],
+    ]) {
+      row(label, fmtCount(r, k), fmtCount(b, k), fmtCount(ip, k), fmtCount(ih, k), '', '', '');
+    }
+  }
+  return lines.join('\n');
+}
+
+function evaluateTargets(results, opts) {
+  const R = results.riser;
+  const B = results.baseline;
+  const I = results.inprocess;
+  const H = results.inhandler;
+  const has = (k) => opts.only.includes(k);
+  const m = (set, k, key) => (set[k]?.length ? medianOf(set[k], key) : NaN);
+  const ratio = (set, k, key) => median(pairedRatios(R[k] ?? [], set[k] ?? [], key));
+  const targets = [];
+  /** Each target compares the median over repeats of Riser ÷ the other, paired by repeat. */
+  const add = (text, applicable, value, met, detail) => {
+    targets.push({ text, status: !applicable || !Number.isFinite(value) ? 'n/a' : met ? 'MET' : 'NOT MET', detail });
+  };
+  const f = (x, d = 1) => fmtNum(x, d);
+  const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+  {
+    const r = ratio(B, 'b', 'cpuUsPerToken');
+    add('(b) CPU µs per token: Riser ≤ baseline', has('b'), r, r <= 1, `${f(m(R, 'b', 'cpuUsPerToken'))} vs ${f(m(B, 'b', 'cpuUsPerToken'))} µs, Riser ÷ baseline ${x(r)}`);
+  }
+  {
+    const r = ratio(B, 'b', 'framesPerSec');
+    add('(b) token frames/s: Riser ≥ baseline', has('b'), r, r >= 1, `${f(m(R, 'b', 'framesPerSec'), 0)} vs ${f(m(B, 'b', 'framesPerSec'), 0)}, Riser ÷ baseline ${x(r)}`);
+  }
+  {
+    const r = ratio(B, 'c', 'gapP99');
+    add(
+      '(c) p99 inter-frame gap: Riser ≤ 1.2 × baseline',
+      has('c'),
+      r,
+      r <= 1.2,
+      `${f(m(R, 'c', 'gapP99'), 2)} vs ${f(m(B, 'c', 'gapP99'), 2)} ms (ideal 20 ms), Riser ÷ baseline ${x(r)}`,
+    );
+  }
+  for (const k of ['b', 'c']) {
+    const r = ratio(B, k, 'ttfbP99');
+    add(`(${k}) p99 TTFB: Riser ≤ baseline`, has(k), r, r <= 1, `${f(m(R, k, 'ttfbP99'))} vs ${f(m(B, k, 'ttfbP99'))} ms, Riser ÷ baseline ${x(r)}`);
+  }
+  {
+    const r = ratio(B, 'd', 'rssPerStreamKb');
+    const rows = R.d ?? [];
+    const complete = rows.length > 0 && rows.every((row) => row.short === 0 && row.errors === 0 && row.allOpen);
+    add(
+      '(d) RSS per open stream: Riser ≤ 1.2 × baseline, every stream complete',
+      has('d'),
+      r,
+      r <= 1.2 && complete,
+      `${f(m(R, 'd', 'rssPerStreamKb'))} vs ${f(m(B, 'd', 'rssPerStreamKb'))} KB, Riser ÷ baseline ${x(r)}; Riser: ${complete ? 'every stream open at once and complete' : 'NOT every stream open at once and complete'}`,
+    );
+  }
+  {
+    const r = ratio(I, 'b', 'cpuUsPerToken');
+    const h = ratio(H, 'b', 'cpuUsPerToken');
+    add(
+      'stretch: (b) Riser CPU per token ≤ 1.25 × in-process (messages mode)',
+      has('b'),
+      r,
+      r <= 1.25,
+      `${f(m(R, 'b', 'cpuUsPerToken'))} vs ${f(m(I, 'b', 'cpuUsPerToken'))} µs, Riser ÷ in-process ${x(r)}; against the in-process handler floor (${f(m(H, 'b', 'cpuUsPerToken'))} µs): ${x(h)}`,
+    );
+  }
+  {
+    let short = 0;
+    let mism = 0;
+    let n = 0;
+    for (const k of Object.keys(R)) for (const row of R[k]) (short += row.short), (mism += row.mismatches), (n += 1);
+    add('no lost tokens: Riser short streams = 0 (and no lost/misordered tokens)', n > 0, n > 0 ? short : NaN, short === 0 && mism === 0, `${short} short streams, ${mism} token mismatches`);
+  }
+  return targets;
+}
+
+function machineInfo() {
+  const cpuModel = (/model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown').trim();
+  const git = (args) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    cpuModel,
+    cores: os.cpus().length,
+    ramGb: os.totalmem() / 2 ** 30,
+    node: process.version,
+    date: new Date().toISOString(),
+    commit: dirty ? `${commit} + uncommitted changes` : commit,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+/** A fixed piece of CPU work, timed: how fast the machine is right now. */
+function speedIndex() {
+  const doc = { messages: Array.from({ length: 20 }, (_, i) => ({ id: `m${i}`, role: 'ai', content: `tok${i} `.repeat(20) })) };
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < 500) {
+    JSON.parse(JSON.stringify(doc));
+    n += 1;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+function jestRunning() {
+  const r = spawnSync('pgrep', ['-f', 'jest'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim().length > 0;
+}
+
+function scenarioLine(sc) {
+  return `(${sc.key}) C=${sc.concurrency}, ${sc.requests} requests × ${sc.tokens} tokens, ${sc.delay} ms between tokens`;
+}
+
+function renderRun({ opts, machine, pgVersion, table, targets, durationS, notes, argv, speed }) {
+  const mode = opts.quick ? 'quick' : 'full';
+  const out = [];
+  out.push(`### Run ${machine.date} — ${mode} — ${machine.commit}`);
+  out.push('');
+  out.push(`- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb.toFixed(1)} GB RAM; load average at start ${machine.loadavg}`);
+  out.push(`- Node ${machine.node}; ${pgVersion}`);
+  out.push(
+    `- commit ${machine.commit}; finished in ${durationS.toFixed(0)} s; ${opts.repeats} repeats: values are the median (min–max) over repeats, ratios the median (min–max) of the per-repeat ratios`,
+  );
+  out.push(
+    `- machine speed (JSON round-trips/s in the bench process, to tell runs on a slower moment apart): ${fmtNum(speed.start, 0)} at start, ${fmtNum(speed.end, 0)} at end`,
+  );
+  out.push(`- command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``);
+  out.push(
+    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/)` +
+      (opts.profile.includes('riser') ? ' with `--cpu-prof` (profiled: numbers include the profiler)' : ''),
+  );
+  out.push(
+    '- baseline: `NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> node bench/baseline-server.mjs`' +
+      (opts.profile.includes('baseline') ? ' with `--cpu-prof` (profiled)' : ''),
+  );
+  out.push(
+    '- in-process: `node bench/inprocess.mjs <spec>`, no HTTP, PostgresSaver: "messages" = `graph.stream(…, {streamMode: "messages"})` as the baseline reads tokens; "handler" = `graph.invoke` with one bare awaited callback handler taking `handleLLMNewToken`, as Riser reads them',
+  );
+  out.push(`- scenarios: ${opts.only.map((k) => scenarioLine(opts.scenarios[k])).join('; ')}`);
+  out.push(
+    '- each repeat starts each server afresh on a fresh database twice: once for (d) (light warm-up, then d), once for a, b, c (warm-up, then a, b, c); the two servers run one after the other (order alternating per repeat), never together; CPU = utime+stime of the server process from /proc over the measured phase; TTFB = response headers, TTFT = first token frame, gaps between token frames of one stream (frames read in one chunk are 0 ms apart)',
+  );
+  for (const n of notes) out.push(`- note: ${n}`);
+  out.push('');
+  out.push(table);
+  out.push('');
+  out.push('Targets:');
+  out.push('');
+  for (const t of targets) out.push(`- **${t.status}** — ${t.text}: ${t.detail}`);
+  out.push('');
+  return out.join('\n');
+}
+
+function writeResults(runText) {
+  const header = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (bench/run.mjs; see bench/README.md). The newest run is under "Latest"; each run moves the',
+    `one before it under "Previous runs" (the last ${KEEP_PREVIOUS} are kept), so regressions show.`,
+    '',
+  ].join('\n');
+  let previous = [];
+  if (existsSync(RESULTS_MD)) {
+    const text = readFileSync(RESULTS_MD, 'utf8');
+    const latestAt = text.indexOf('\n## Latest\n');
+    const prevAt = text.indexOf('\n## Previous runs\n');
+    const blocks = (s) =>
+      s
+        .split(/^(?=### Run )/m)
+        .map((b) => b.trim())
+        .filter((b) => b.startsWith('### Run '));
+    if (latestAt !== -1) previous.push(...blocks(text.slice(latestAt, prevAt === -1 ? undefined : prevAt)));
+    if (prevAt !== -1) previous.push(...blocks(text.slice(prevAt)));
+  }
+  previous = previous.slice(0, KEEP_PREVIOUS);
+  const parts = [header, '## Latest', '', runText.trim(), ''];
+  if (previous.length) parts.push('## Previous runs', '', previous.join('\n\n'), '');
+  writeFileSync(RESULTS_MD, parts.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------
+// Main.
+
+async function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const name of [...databases]) await dropDatabase(name).catch(() => undefined);
+  if (lockPath) rmSync(lockPath, { force: true });
+}
+
+/** One bench at a time on a machine: two would share the cores and measure each other. */
+function takeLock() {
+  mkdirSync(OUT, { recursive: true });
+  const lock = resolve(OUT, 'bench.lock');
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`another bench is running (pid ${pid}, ${relative(ROOT, lock)}): wait for it`);
+  }
+  writeFileSync(lock, String(process.pid));
+  lockPath = lock;
+}
+let lockPath;
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const opts = parseArgs(argv);
+  takeLock();
+  const started = Date.now();
+  const notes = [];
+  let jestSeen = jestRunning();
+  if (jestSeen) warn('a Jest process is running: numbers are disturbed (and the build replaces dist/ under it)');
+  if (opts.build) {
+    process.stderr.write('bench: npm run build\n');
+    const r = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm run build failed');
+  }
+  snapshotBuild();
+  const machine = machineInfo();
+  const speedStart = speedIndex();
+  const pgVersion = await admin((c) => c.query('SHOW server_version')).then(
+    (r) => `PostgreSQL ${r.rows[0].server_version} (${new URL(SERVER_URL).host})`,
+    (err) => {
+      throw new Error(`cannot reach Postgres at ${SERVER_URL.replace(/\/\/[^@]*@/, '//…@')}: ${err.message}`);
+    },
+  );
+  const limit = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
+  const maxConc = Math.max(...opts.only.map((k) => opts.scenarios[k].concurrency));
+  if (Number(limit) && Number(limit) < maxConc * 2 + 200) {
+    const msg = `ulimit -n is ${limit}: too low for ${maxConc} streams (client and server each hold a socket per stream)`;
+    warn(msg);
+    notes.push(msg);
+  }
+  const kinds = opts.servers.filter((s) => s !== 'inprocess');
+  const results = { riser: {}, baseline: {}, inprocess: {}, inhandler: {} };
+  const push = (kind, key, row) => ((results[kind][key] ??= []), results[kind][key].push(row));
+  // (d) on a process of its own, measured right after a light warm-up: its "RSS before" is not
+  // inflated by other scenarios, and the garbage of its 1,000 streams does not land in theirs.
+  const groups = [];
+  if (opts.only.includes('d')) groups.push({ keys: ['d'], warmup: QUICK_WARMUP, settleMs: RUN_LOG_TTL_MS + 500 });
+  const cpuKeys = ['a', 'b', 'c'].filter((k) => opts.only.includes(k));
+  if (cpuKeys.length) groups.push({ keys: cpuKeys, warmup: opts.warmup, settleMs: 500 });
+  const profiles = [];
+
+  process.stderr.write(
+    `bench: ${opts.quick ? 'quick' : 'full'}, scenarios ${opts.only.join(',')}, ${opts.repeats} repeats, servers ${opts.servers.join(',')}\n`,
+  );
+  for (let rep = 1; rep <= opts.repeats; rep++) {
+    const order = rep % 2 === 1 ? kinds : [...kinds].reverse();
+    for (const kind of order) {
+      for (const group of groups) {
+        if (!jestSeen && jestRunning()) {
+          jestSeen = true;
+          warn('a Jest process is running: numbers are disturbed');
+        }
+        const server = await startServer(kind, opts, `${RUN_ID}-rep${rep}-${group.keys.join('')}`);
+        try {
+          await warmUp(server, group.warmup);
+          // Let warm-up runs leave Riser's run registry (RUN_LOG_TTL_MS) before anything is measured.
+          await sleep(group.settleMs);
+          for (const key of group.keys) {
+            const row = await measure(server, opts.scenarios[key]);
+            push(kind, key, { rep, ...row });
+            process.stderr.write(
+              `bench: rep ${rep} ${kind.padEnd(8)} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, ` +
+                `TTFB p99 ${fmtNum(row.ttfbP99, 1)} ms, gap p99 ${fmtNum(row.gapP99, 2)} ms` +
+                (key === 'd' ? `, RSS/stream ${fmtNum(row.rssPerStreamKb, 1)} KB (all open: ${row.allOpen})` : '') +
+                `, errors ${row.errors}, short ${row.short}; CPU server ${row.serverCpuPct.toFixed(0)}%, load generator ${row.clientCpuPct.toFixed(0)}%` +
+                (row.errors ? ` ${JSON.stringify(row.errorCodes)}` : '') +
+                '\n',
+            );
+            await sleep(1000);
+          }
+        } finally {
+          const how = await server.stop();
+          if (how.code !== 0) warn(`${kind} stopped with ${how.signal ?? how.code}`);
+          if (server.profilePath) profiles.push(server.profilePath);
+        }
+      }
+    }
+    const inKeys = INPROCESS_SCENARIOS.filter((k) => opts.only.includes(k));
+    if (opts.servers.includes('inprocess') && inKeys.length) {
+      for (const [mode, kind] of [
+        ['messages', 'inprocess'],
+        ['handler', 'inhandler'],
+      ]) {
+        const rows = await runInProcess(opts, inKeys, mode);
+        for (const [key, row] of Object.entries(rows)) {
+          push(kind, key, { rep, ...row });
+          process.stderr.write(
+            `bench: rep ${rep} ${kind} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} tokens/s, short ${row.short}\n`,
+          );
+        }
+      }
+    }
+  }
+
+  const durationS = (Date.now() - started) / 1000;
+  const table = buildTable(results, opts);
+  const targets = evaluateTargets(results, opts);
+  if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
+  const speed = { start: speedStart, end: speedIndex() };
+  const runText = renderRun({ opts, machine, pgVersion, table, targets, durationS, notes, argv, speed });
+  process.stdout.write(`\n${runText}\n`);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(resolve(OUT, 'last-run.json'), `${JSON.stringify({ machine, opts, results }, null, 1)}\n`);
+  if (opts.write) {
+    writeResults(runText);
+    process.stderr.write(`bench: wrote ${relative(ROOT, RESULTS_MD)} and ${relative(ROOT, resolve(OUT, 'last-run.json'))}\n`);
+  }
+  for (const p of profiles) {
+    if (existsSync(p)) process.stderr.write(`bench: CPU profile ${relative(ROOT, p)}\n`);
+    else warn(`profile ${relative(ROOT, p)} was not written`);
+  }
+}
+
+// A closed pipe (`npm run bench | head`) must not kill the bench before it stops its servers.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    warn('interrupted: stopping servers and dropping databases');
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => cleanup(),
+  async (err) => {
+    warn(err?.stack ?? String(err));
+    await cleanup();
+    process.exitCode = 1;
+  },
+);
