@@ -1,36 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Queryable } from './database.js';
 import type { ApprovalRecord, ApprovalStatus, Owner } from './records.js';
-
-interface ApprovalRow {
-  thread_id: string;
-  interrupt_id: string;
-  run_id: string;
-  tenant: string;
-  requested_by: string;
-  value: unknown;
-  status: ApprovalStatus;
-  decision: unknown;
-  decided_by: string | null;
-  resume_run_id: string | null;
-  created_at: Date;
-  decided_at: Date | null;
-}
-
-const toRecord = (row: ApprovalRow): ApprovalRecord => ({
-  threadId: row.thread_id,
-  interruptId: row.interrupt_id,
-  runId: row.run_id,
-  tenant: row.tenant,
-  requestedBy: row.requested_by,
-  value: row.value,
-  status: row.status,
-  decision: row.decision,
-  decidedBy: row.decided_by,
-  resumeRunId: row.resume_run_id,
-  createdAt: row.created_at,
-  decidedAt: row.decided_at,
-});
+import { approvalFromRow as toRecord, type ApprovalRow } from './row-mapping.js';
 
 /** Approvals: one row per interrupt, moved out of `pending` exactly once. */
 @Injectable()

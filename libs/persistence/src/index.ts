@@ -4,7 +4,7 @@ export { Database, type Queryable } from './database.js';
 export { ThreadStore, type ThreadFilter } from './thread.store.js';
 export { ApprovalStore } from './approval.store.js';
 export { CheckpointStore } from './checkpoint.store.js';
-export { RunStore, ThreadBusyConflict, type NewRun } from './run.store.js';
+export { RunStore, type Admission, type AdmissionResult } from './run.store.js';
 export { migrate } from './migrator.js';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embedded-postgres.js';
 export * from './records.js';

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Queryable } from './database.js';
-import type { Owner, RunRecord, RunStatus, WorkerIdentity } from './records.js';
+import { approvalFromJson, threadFromJson, type ApprovalRow, type ThreadRow } from './row-mapping.js';
+import type { ApprovalRecord, Owner, RunRecord, RunStatus, ThreadRecord, ThreadStatus, WorkerIdentity } from './records.js';
 
-interface RunRow {
+export interface RunRow {
   run_id: string;
   thread_id: string;
   assistant_id: string;
@@ -26,7 +27,7 @@ interface RunRow {
   ended_at: Date | null;
 }
 
-const toRecord = (row: RunRow): RunRecord => ({
+export const toRecord = (row: RunRow): RunRecord => ({
   runId: row.run_id,
   threadId: row.thread_id,
   assistantId: row.assistant_id,
@@ -46,64 +47,70 @@ const toRecord = (row: RunRow): RunRecord => ({
   endedAt: row.ended_at,
 });
 
-export interface NewRun {
+/** What admitting a run onto a thread needs (see `riser.admit_run`). */
+export interface Admission {
   runId: string;
   threadId: string;
   assistantId: string;
   owner: Owner;
-  status: 'pending' | 'running';
-  kwargs?: Record<string, unknown>;
+  /** The caller has the approver role (may decide the interrupts of its tenant's threads). */
+  isApprover: boolean;
+  /** `write`: a new message, the owner only; `decide`: a resume, owner or approver. */
+  intent: 'write' | 'decide';
+  threadMetadata?: Record<string, unknown>;
+  kwargs: Record<string, unknown>;
   metadata?: Record<string, unknown>;
-  multitaskStrategy?: string;
+  multitaskStrategy: string;
   worker: WorkerIdentity;
   leaseMs: number;
-  baseCheckpointId?: string | null;
 }
 
-/** Thrown by {@link RunStore.insert} when the thread already has a running run. */
-export class ThreadBusyConflict extends Error {
-  constructor(readonly threadId: string) {
-    super(`thread ${threadId} already has a running run`);
-  }
-}
+export type AdmissionResult =
+  | { outcome: 'admitted'; thread: ThreadRecord; run: RunRecord; cancelled: ApprovalRecord[] }
+  | { outcome: 'not_found' | 'forbidden' }
+  | { outcome: 'busy'; runningRunId: string | undefined };
 
 @Injectable()
 export class RunStore {
   constructor(private readonly db: Database) {}
 
-  async insert(q: Queryable, run: NewRun): Promise<RunRecord> {
-    try {
-      const { rows } = await q.query<RunRow>(
-        `INSERT INTO riser.runs (run_id, thread_id, assistant_id, owner_sub, tenant, status, kwargs, metadata,
-                                 multitask_strategy, worker_id, worker_host, worker_pid, worker_boot, lease_expires_at,
-                                 base_checkpoint_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() + make_interval(secs => $14 / 1000.0), $15)
-         RETURNING *`,
-        [
-          run.runId,
-          run.threadId,
-          run.assistantId,
-          run.owner.sub,
-          run.owner.tenant,
-          run.status,
-          run.kwargs ?? {},
-          run.metadata ?? {},
-          run.multitaskStrategy ?? 'reject',
-          run.worker.id,
-          run.worker.host,
-          run.worker.pid,
-          run.worker.boot,
-          run.leaseMs,
-          run.baseCheckpointId ?? null,
-        ],
-      );
-      return toRecord(rows[0]);
-    } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'runs_one_running_per_thread') {
-        throw new ThreadBusyConflict(run.threadId);
-      }
-      throw err;
+  /** Admits a run in one round trip (`riser.admit_run`); works alone or inside a transaction. */
+  async admit(q: Queryable, a: Admission): Promise<AdmissionResult> {
+    const { rows } = await q.query<{ outcome: AdmissionResult['outcome']; thread: ThreadRow | null; run: RunRow | null; cancelled: ApprovalRow[] | null }>(
+      `SELECT * FROM riser.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      [
+        a.threadId, a.owner.sub, a.owner.tenant, a.isApprover, a.intent, JSON.stringify(a.threadMetadata ?? {}),
+        a.runId, a.assistantId, JSON.stringify(a.kwargs), JSON.stringify(a.metadata ?? {}), a.multitaskStrategy,
+        a.worker.id, a.worker.host, a.worker.pid, a.worker.boot, a.leaseMs,
+      ],
+    );
+    const row = rows[0];
+    switch (row.outcome) {
+      case 'admitted':
+        return { outcome: 'admitted', thread: threadFromJson(row.thread!), run: runFromJson(row.run!), cancelled: (row.cancelled ?? []).map(approvalFromJson) };
+      case 'busy':
+        return { outcome: 'busy', runningRunId: (row.run as { run_id?: string } | null)?.run_id };
+      default:
+        return { outcome: row.outcome };
     }
+  }
+
+  /** Records a run's end, its thread's status and its interrupts as pending approvals, in one round trip. */
+  async finish(
+    runId: string,
+    end: { status: RunStatus; error?: { code: string; message: string }; lastSeq?: number; threadStatus: ThreadStatus; interrupts?: { id: string; value: unknown }[] },
+    q: Queryable = this.db,
+  ): Promise<ApprovalRecord[]> {
+    const { rows } = await q.query<ApprovalRow>(`SELECT * FROM riser.finish_run($1, $2, $3, $4, $5, $6, $7)`, [
+      runId,
+      end.status,
+      end.error?.code ?? null,
+      end.error?.message ?? null,
+      end.lastSeq ?? null,
+      end.threadStatus,
+      JSON.stringify(end.interrupts ?? []),
+    ]);
+    return rows.map(approvalFromJson);
   }
 
   async get(runId: string, q: Queryable = this.db): Promise<RunRecord | undefined> {
@@ -117,22 +124,6 @@ export class RunStore {
       [threadId],
     );
     return rows[0] && toRecord(rows[0]);
-  }
-
-  /** Records how a run ended; a run that already ended keeps its first ending. */
-  async finish(
-    runId: string,
-    status: RunStatus,
-    end: { error?: { code: string; message: string }; lastSeq?: number },
-    q: Queryable = this.db,
-  ): Promise<boolean> {
-    const { rowCount } = await q.query(
-      `UPDATE riser.runs SET status = $2, error_code = $3, error_message = $4, last_seq = $5, updated_at = now(),
-              ended_at = now(), lease_expires_at = NULL
-       WHERE run_id = $1 AND status IN ('pending', 'running')`,
-      [runId, status, end.error?.code ?? null, end.error?.message ?? null, end.lastSeq ?? null],
-    );
-    return (rowCount ?? 0) > 0;
   }
 
   async listForThread(
@@ -177,6 +168,17 @@ export class RunStore {
     }
   }
 
+  /** Ends a run whose process is gone (no thread or approval changes: see RunLeases). */
+  async markEnded(runId: string, status: RunStatus, error: { code: string; message: string }, q: Queryable = this.db): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `UPDATE riser.runs SET status = $2, error_code = $3, error_message = $4, updated_at = now(), ended_at = now(),
+              lease_expires_at = NULL
+       WHERE run_id = $1 AND status IN ('pending', 'running')`,
+      [runId, status, error.code, error.message],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Extends the leases of the runs this process executes. */
   async renewLeases(runIds: string[], leaseMs: number): Promise<void> {
     if (!runIds.length) return;
@@ -195,4 +197,15 @@ export class RunStore {
     );
     return rows.map(toRecord);
   }
+}
+
+/** A runs row as `to_jsonb` gives it (timestamps as strings). */
+export function runFromJson(row: RunRow): RunRecord {
+  return toRecord({
+    ...row,
+    created_at: new Date(row.created_at),
+    updated_at: new Date(row.updated_at),
+    ended_at: row.ended_at ? new Date(row.ended_at) : null,
+    lease_expires_at: row.lease_expires_at ? new Date(row.lease_expires_at) : null,
+  });
 }

@@ -1,16 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Queryable } from './database.js';
 import type { Owner, ThreadRecord, ThreadStatus } from './records.js';
-
-interface ThreadRow {
-  thread_id: string;
-  owner_sub: string;
-  tenant: string;
-  status: ThreadStatus;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-}
+import { threadFromRow as toRecord, type ThreadRow } from './row-mapping.js';
 
 export interface ThreadFilter {
   ids?: string[];
@@ -21,15 +12,6 @@ export interface ThreadFilter {
   sortBy: 'created_at' | 'updated_at' | 'thread_id' | 'status';
   sortOrder: 'asc' | 'desc';
 }
-
-const toRecord = (row: ThreadRow): ThreadRecord => ({
-  threadId: row.thread_id,
-  owner: { sub: row.owner_sub, tenant: row.tenant },
-  status: row.status,
-  metadata: row.metadata,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 @Injectable()
 export class ThreadStore {

@@ -1,7 +1,11 @@
 import { hasRole, type Principal } from '@riser/auth';
 import type { ThreadRecord } from '@riser/persistence';
 
-/** Rules for who may do what with a thread. A thread one cannot read does not exist for one. */
+/**
+ * Rules for who may do what with a thread. A thread one cannot read does not exist for one.
+ * `riser.admit_run` (migration 004) applies the same rules inside the database when a run is
+ * admitted; change both together.
+ */
 export class ThreadAccess {
   constructor(private readonly approverRole: string) {}
 

@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '@riser/auth';
+import { hasRole, type Principal } from '@riser/auth';
 import {
-  ApprovalStore,
-  CheckpointStore,
   Database,
   RunStore,
-  ThreadBusyConflict,
-  ThreadStore,
   type ApprovalRecord,
   type PoolClient,
   type RunRecord,
@@ -14,7 +10,6 @@ import {
   type ThreadStatus,
   type WorkerIdentity,
 } from '@riser/persistence';
-import type { ThreadAccess } from './access.js';
 import { RunError, RunErrorCode } from './run-error.js';
 import type { RunOutcome } from './run-executor.js';
 import type { MultitaskStrategy } from './run-request.js';
@@ -31,8 +26,8 @@ export interface Admission {
   leaseMs: number;
   /** `write`: a new message (the owner only); `decide`: resuming an interrupt (owner or approver). */
   intent: 'write' | 'decide';
-  /** Runs inside the admitting transaction, before the run row: a failure admits nothing. */
-  within?: (tx: PoolClient, thread: ThreadRecord) => Promise<void>;
+  /** Runs in the admitting transaction, before the run row: a failure admits nothing. */
+  within?: (tx: PoolClient) => Promise<void>;
 }
 
 export interface Admitted {
@@ -44,7 +39,7 @@ export interface Admitted {
 
 /** The thread is busy and the caller asked to interrupt or roll back the run on it. */
 export class ThreadBusyWith extends Error {
-  constructor(readonly runId: string) {
+  constructor(readonly runId: string | undefined) {
     super(`thread busy with run ${runId}`);
   }
 }
@@ -58,70 +53,37 @@ const THREAD_STATUS_AFTER: Record<RunOutcome['status'], ThreadStatus> = {
 };
 
 /**
- * The database side of a run's life: admitting it onto its thread (created on first use,
- * owned by the caller) in one transaction, and recording how it ended. A refused run leaves
- * nothing behind: not the thread it would have created, not a run row.
+ * The database side of a run's life, one round trip each way (`riser.admit_run`,
+ * `riser.finish_run`): admitting it onto its thread — created for the caller on first use,
+ * access checked, one running run per thread — and recording how it ended. A refused run
+ * leaves nothing behind: not the thread it would have created, not a run row.
  */
 @Injectable()
 export class RunAdmission {
   constructor(
     private readonly db: Database,
-    private readonly threads: ThreadStore,
     private readonly runs: RunStore,
-    private readonly approvals: ApprovalStore,
-    private readonly checkpoints: CheckpointStore,
+    private readonly approverRole: string,
   ) {}
 
-  admit(principal: Principal, access: ThreadAccess, admission: Admission): Promise<Admitted> {
-    return this.db.transaction(async (tx) => {
-      const owner = { sub: principal.sub, tenant: principal.tenant };
-      const { thread } = await this.threads.ensure(tx, admission.threadId, owner, admission.threadMetadata);
-      const allowed = admission.intent === 'write' ? access.canWrite(principal, thread) : access.canDecide(principal, thread);
-      if (!allowed) {
-        if (access.canRead(principal, thread)) {
-          throw new RunError(RunErrorCode.forbidden, 'only the thread owner can start runs on it');
-        }
-        throw new RunError(RunErrorCode.threadNotFound, `thread ${admission.threadId} not found`);
-      }
-      await admission.within?.(tx, thread);
-      const record = await this.insertRun(tx, owner, admission);
-      // A new message moves the conversation past any interrupt still waiting.
-      const cancelled = admission.intent === 'write' ? await this.approvals.cancelPending(tx, admission.threadId, owner) : [];
-      await this.threads.setStatus(admission.threadId, 'busy', tx);
-      return { record, thread, cancelled };
-    });
-  }
-
-  /**
-   * Inserts the run as `running`; the one-running-per-thread index refuses it on a busy
-   * thread, and then the multitask strategy decides: `reject` (409), `enqueue` (inserted as
-   * `pending`, to run after the current one), `interrupt`/`rollback` (the caller stops the
-   * current run and tries again).
-   */
-  private async insertRun(tx: PoolClient, owner: { sub: string; tenant: string }, admission: Admission): Promise<RunRecord> {
-    const baseCheckpointId = await this.checkpoints.latestId(admission.threadId, tx);
-    const row = { ...admission, owner, baseCheckpointId };
-    await tx.query('SAVEPOINT admit_run');
-    try {
-      return await this.runs.insert(tx, { ...row, status: 'running' });
-    } catch (err) {
-      if (!(err instanceof ThreadBusyConflict)) throw err;
-      await tx.query('ROLLBACK TO SAVEPOINT admit_run');
-    }
-    switch (admission.multitaskStrategy) {
-      case 'enqueue':
-        return this.runs.insert(tx, { ...row, status: 'pending' });
-      case 'interrupt':
-      case 'rollback': {
-        const { rows } = await tx.query<{ run_id: string }>(
-          `SELECT run_id FROM riser.runs WHERE thread_id = $1 AND status = 'running'`,
-          [admission.threadId],
-        );
-        throw new ThreadBusyWith(rows[0]?.run_id);
-      }
-      default:
-        throw new RunError(RunErrorCode.threadBusy, `thread ${admission.threadId} already has a run in progress`);
-    }
+  async admit(principal: Principal, admission: Admission): Promise<Admitted> {
+    const args = {
+      ...admission,
+      owner: { sub: principal.sub, tenant: principal.tenant },
+      isApprover: hasRole(principal, this.approverRole),
+    };
+    const within = admission.within;
+    // A hook shares the transaction (and is undone with it); otherwise the function alone is atomic.
+    const result = within
+      ? await this.db.transaction(async (tx) => {
+          await within(tx);
+          const admitted = await this.runs.admit(tx, args);
+          if (admitted.outcome !== 'admitted') throw refusal(admitted, admission);
+          return admitted;
+        })
+      : await this.runs.admit(this.db, args);
+    if (result.outcome !== 'admitted') throw refusal(result, admission);
+    return { record: result.run, thread: result.thread, cancelled: result.cancelled };
   }
 
   /**
@@ -130,14 +92,24 @@ export class RunAdmission {
    * announced).
    */
   complete(run: RunRecord, outcome: RunOutcome, end: { lastSeq: number; nextQueued: boolean }): Promise<ApprovalRecord[]> {
-    return this.db.transaction(async (tx) => {
-      await this.runs.finish(run.runId, outcome.status, { error: outcome.error, lastSeq: end.lastSeq }, tx);
-      await this.threads.setStatus(run.threadId, end.nextQueued ? 'busy' : THREAD_STATUS_AFTER[outcome.status], tx);
-      if (!outcome.interrupts.length) return [];
-      return this.approvals.insertPending(
-        tx,
-        outcome.interrupts.map((i) => ({ threadId: run.threadId, interruptId: i.id, runId: run.runId, requestedBy: run.owner, value: i.value })),
-      );
+    return this.runs.finish(run.runId, {
+      status: outcome.status,
+      error: outcome.error,
+      lastSeq: end.lastSeq,
+      threadStatus: end.nextQueued ? 'busy' : THREAD_STATUS_AFTER[outcome.status],
+      interrupts: outcome.interrupts.map((i) => ({ id: i.id, value: i.value })),
     });
+  }
+}
+
+function refusal(result: Exclude<Awaited<ReturnType<RunStore['admit']>>, { outcome: 'admitted' }>, admission: Admission): Error {
+  switch (result.outcome) {
+    case 'forbidden':
+      return new RunError(RunErrorCode.forbidden, 'only the thread owner can start runs on it');
+    case 'not_found':
+      return new RunError(RunErrorCode.threadNotFound, `thread ${admission.threadId} not found`);
+    default:
+      if (admission.multitaskStrategy === 'interrupt' || admission.multitaskStrategy === 'rollback') return new ThreadBusyWith(result.runningRunId);
+      return new RunError(RunErrorCode.threadBusy, `thread ${admission.threadId} already has a run in progress`);
   }
 }

@@ -1,3 +1,4 @@
+import { Database, RunStore } from '@riser/persistence';
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
 import { ApprovalService } from './approvals/approval.service.js';
 import { GraphRegistry } from './graphs/graph-registry.js';
@@ -26,7 +27,11 @@ export class RunCoreModule {
       providers: [
         { provide: RUN_CORE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
         GraphRegistry,
-        RunAdmission,
+        {
+          provide: RunAdmission,
+          inject: [Database, RunStore, RUN_CORE_OPTIONS],
+          useFactory: (db: Database, runs: RunStore, opts: RunCoreOptions) => new RunAdmission(db, runs, opts.approverRole),
+        },
         RunExecutor,
         RunDriver,
         RunLeases,

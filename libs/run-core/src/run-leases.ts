@@ -42,10 +42,10 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
     const orphans = (await this.runs.activeNotOwnedBy(me.boot)).filter((run) => this.isOrphaned(run));
     for (const run of orphans) {
       await this.db.transaction(async (tx) => {
-        const marked = await this.runs.finish(
+        const marked = await this.runs.markEnded(
           run.runId,
           'error',
-          { error: { code: RunFailureCode.interruptedByRestart, message: 'the process running this run stopped before it finished' } },
+          { code: RunFailureCode.interruptedByRestart, message: 'the process running this run stopped before it finished' },
           tx,
         );
         if (!marked) return;

@@ -19,7 +19,7 @@ export interface StartOptions {
   /** `decide`: a resume by someone allowed to decide the thread's interrupts. */
   intent?: 'write' | 'decide';
   /** Runs in the admitting transaction: a failure admits nothing. */
-  within?: (tx: PoolClient, thread: ThreadRecord, runId: string) => Promise<void>;
+  within?: (tx: PoolClient, runId: string) => Promise<void>;
 }
 
 /**
@@ -60,7 +60,7 @@ export class RunService implements BeforeApplicationShutdown {
       const runId = randomUUID();
       const within = options.within;
       try {
-        admitted = await this.admission.admit(principal, this.access, {
+        admitted = await this.admission.admit(principal, {
           runId,
           threadId,
           assistantId,
@@ -71,7 +71,7 @@ export class RunService implements BeforeApplicationShutdown {
           worker: this.options.worker,
           leaseMs: this.options.leaseMs,
           intent: options.intent ?? 'write',
-          within: within && ((tx, thread) => within(tx, thread, runId)),
+          within: within && ((tx) => within(tx, runId)),
         });
       } catch (err) {
         if (!(err instanceof ThreadBusyWith)) throw err;
@@ -151,7 +151,9 @@ export class RunService implements BeforeApplicationShutdown {
   }
 
   /** Multitask `interrupt`/`rollback`: stops the thread's current run and waits for its end. */
-  private async displace(runId: string, reason: 'interrupted' | 'rollback'): Promise<void> {
+  private async displace(runId: string | undefined, reason: 'interrupted' | 'rollback'): Promise<void> {
+    // The run may have ended between the refusal and now: the next attempt will tell.
+    if (!runId) return;
     const current = this.registry.get(runId);
     if (!current) throw new RunError(RunErrorCode.threadBusy, 'the run on this thread is executing on another replica');
     current.stop(reason);

@@ -62,7 +62,7 @@ export class ApprovalService {
       { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId } },
       {
         intent: 'decide',
-        within: async (tx, _thread, runId) => {
+        within: async (tx, runId) => {
           decided = await this.approvals.decide(tx, threadId, interruptId, {
             status: STATUS_OF[decision.decision],
             decision: payload,
@@ -88,7 +88,7 @@ export class ApprovalService {
     const answered: ApprovalRecord[] = [];
     const run = await this.runs.start(principal, request, {
       intent: 'decide',
-      within: async (tx, _thread, runId) => {
+      within: async (tx, runId) => {
         const pending = await this.approvals.pending(request.threadId, tx);
         const keyed = resume !== null && typeof resume === 'object' && pending.some((p) => p.interruptId in (resume as object));
         for (const approval of keyed ? pending.filter((p) => p.interruptId in (resume as object)) : pending) {
