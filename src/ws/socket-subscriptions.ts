@@ -21,17 +21,18 @@ export class SocketSubscriptions {
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);
     entry.subscription = run
-      .subscribe({
+      .subscribe<Record<string, unknown>>({
         afterSeq,
+        project: (event, next) => {
+          const payload = socketMessage(event, run.runId);
+          if (payload) next(payload);
+        },
         flow: socketIoFlowControl(this.socket),
         maxLagEvents: this.limits.maxLagEvents,
         maxLagBytes: this.limits.maxBufferedBytes,
       })
       .subscribe({
-        next: (event) => {
-          const payload = socketMessage(event, run.runId);
-          if (payload) this.socket.emit('message', payload);
-        },
+        next: (payload) => this.socket.emit('message', payload),
         complete: () => this.runs.delete(run.runId),
         error: () => this.runs.delete(run.runId),
       });

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Principal } from '@riser/auth';
 import type { Owner, RunRecord } from '@riser/persistence';
 import type { WatchableRun } from './archived-run.js';
@@ -91,17 +91,15 @@ export class ActiveRun implements WatchableRun {
    * Events after a cursor, then live. With `on_disconnect: "cancel"`, the run is stopped
    * when its last subscriber goes while it still runs.
    */
-  subscribe(options?: SubscribeOptions): Observable<RunEvent> {
-    const events = subscribeToLog(this.log, options);
-    return new Observable<RunEvent>((subscriber) => {
-      this.subscribers++;
-      const subscription = events.subscribe(subscriber);
-      return () => {
-        subscription.unsubscribe();
+  subscribe<T = RunEvent>(options: SubscribeOptions<T> = {}): Observable<T> {
+    return subscribeToLog<T>(this.log, {
+      ...options,
+      onOpen: () => this.subscribers++,
+      onClose: () => {
         if (--this.subscribers === 0 && this.request.onDisconnect === 'cancel' && !this.log.isEnded) {
           this.stop('disconnected');
         }
-      };
+      },
     });
   }
 }

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, of } from 'rxjs';
+import { EMPTY, Observable } from 'rxjs';
 import type { RunRecord } from '@riser/persistence';
 import { RunFailureCode } from './run-error.js';
 import type { RunEvent } from './run-event.js';
@@ -11,7 +11,7 @@ export interface WatchableRun {
   readonly isEnded: boolean;
   /** seq of the run's last event, once it has ended. */
   readonly lastSeq: number | undefined;
-  subscribe(options?: SubscribeOptions): Observable<RunEvent>;
+  subscribe<T = RunEvent>(options?: SubscribeOptions<T>): Observable<T>;
 }
 
 /**
@@ -36,10 +36,11 @@ export class ArchivedRun implements WatchableRun {
     return this.record.lastSeq ?? undefined;
   }
 
-  subscribe(options: SubscribeOptions = {}): Observable<RunEvent> {
+  subscribe<T = RunEvent>(options: SubscribeOptions<T> = {}): Observable<T> {
     const after = options.afterSeq ?? 0;
     const last = this.record.lastSeq ?? after + 1;
     if (after >= last) return EMPTY;
+    const project = options.project ?? ((event: RunEvent, next: (value: T) => void) => next(event as unknown as T));
     const gap: RunEvent = {
       seq: after,
       event: 'error',
@@ -47,6 +48,9 @@ export class ArchivedRun implements WatchableRun {
       data: { code: RunFailureCode.replayGap, message: 'the events of this run are no longer kept; read the thread for its result' },
     };
     const end: RunEvent = { seq: last, event: 'end', data: { status: this.record.status } };
-    return of(gap, end);
+    return new Observable<T>((subscriber) => {
+      for (const event of [gap, end]) project(event, (value) => subscriber.next(value));
+      subscriber.complete();
+    });
   }
 }

@@ -46,9 +46,14 @@ export class RunEventLog {
     return this.events.length - this.head;
   }
 
+  /**
+   * Numbers the event and keeps it. The object given becomes the event (no copy is made:
+   * this runs once per token).
+   */
   append(input: RunEventInput, bytes = estimateBytes(input)): RunEvent {
     if (this.ended) throw new Error('cannot append to a run log that has ended');
-    const event = { ...input, seq: this.lastSeq + 1 } as RunEvent;
+    const event = input as RunEvent;
+    event.seq = this.lastSeq + 1;
     this.events.push(event);
     this.appendedBytes += bytes;
     this.cumulative.push(this.appendedBytes);
@@ -69,6 +74,11 @@ export class RunEventLog {
     if (from > this.lastSeq) return EMPTY;
     const start = from - this.baseSeq;
     return this.events.slice(start, Math.min(start + max, this.events.length)) as RunEvent[];
+  }
+
+  /** The event with this seq, if it is still kept. */
+  at(seq: number): RunEvent | undefined {
+    return seq < this.firstSeq ? undefined : this.events[seq - this.baseSeq];
   }
 
   /** Bytes of the events after `afterSeq` (all appended bytes when it fell off the log). */

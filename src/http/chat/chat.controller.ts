@@ -9,7 +9,7 @@ import { SseFraming } from '../sse/sse-framing.js';
 import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
-import { toSimpleSse } from './simple-protocol.js';
+import { simpleSse } from './simple-protocol.js';
 /** The simple protocol's streams: `POST /chat/stream` (new message or decision) and rejoin. */
 @Controller('chat')
 export class ChatController {
@@ -81,12 +81,13 @@ export class ChatController {
   }
 
   private follow(run: WatchableRun, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
-    const events = run.subscribe({
+    const frames = run.subscribe<MessageEvent>({
       afterSeq,
+      project: simpleSse,
       flow: socketFlowControl(reply.raw.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.sse.frame(reply.raw, toSimpleSse(events));
+    return this.sse.frame(reply.raw, frames);
   }
 }

@@ -1,5 +1,4 @@
 import type { MessageEvent } from '@nestjs/common';
-import { Observable } from 'rxjs';
 import type { RunEvent } from '@riser/run-core';
 
 export const DONE = '[DONE]';
@@ -14,7 +13,8 @@ export function simpleFrameData(event: RunEvent): string | undefined {
     case 'metadata':
       return JSON.stringify({ thread_id: event.data.thread_id, run_id: event.data.run_id });
     case 'message':
-      return event.data.role === 'ai' && event.data.text ? JSON.stringify({ content: event.data.text }) : undefined;
+      // Built as a string: this runs once per token.
+      return event.data.role === 'ai' && event.data.text ? `{"content":${JSON.stringify(event.data.text)}}` : undefined;
     case 'interrupt':
       return JSON.stringify({
         interrupt: true,
@@ -29,16 +29,8 @@ export function simpleFrameData(event: RunEvent): string | undefined {
   }
 }
 
-/** Run events → SSE message events; events the protocol has no frame for are skipped. */
-export function toSimpleSse(events: Observable<RunEvent>): Observable<MessageEvent> {
-  return new Observable<MessageEvent>((subscriber) =>
-    events.subscribe({
-      next: (event) => {
-        const data = simpleFrameData(event);
-        if (data !== undefined) subscriber.next({ id: String(event.seq), data });
-      },
-      error: (err) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }),
-  );
+/** Run event → SSE message event (for `subscribe({project})`); events without a frame are skipped. */
+export function simpleSse(event: RunEvent, next: (message: MessageEvent) => void): void {
+  const data = simpleFrameData(event);
+  if (data !== undefined) next({ id: String(event.seq), data });
 }

@@ -1,5 +1,4 @@
 import type { MessageEvent } from '@nestjs/common';
-import { Observable } from 'rxjs';
 import type { MessageEventData, PlainMessage, RunEvent } from '@riser/run-core';
 import { serialize } from './platform-shapes.js';
 
@@ -80,17 +79,12 @@ function mergeChunk(into: PlainMessage, chunk: PlainMessage): PlainMessage {
   return merged;
 }
 
-export function toPlatformSse(events: Observable<RunEvent>, modes: ReadonlySet<string>): Observable<MessageEvent> {
+/** A `project` for `subscribe()`: each run event as the Platform API's SSE events. */
+export function platformSse(modes: ReadonlySet<string>): (event: RunEvent, next: (message: MessageEvent) => void) => void {
   const mapper = new PlatformEventMapper(modes);
-  return new Observable<MessageEvent>((subscriber) =>
-    events.subscribe({
-      next: (event) => {
-        for (const out of mapper.map(event)) subscriber.next(out);
-      },
-      error: (err) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }),
-  );
+  return (event, next) => {
+    for (const out of mapper.map(event)) next(out);
+  };
 }
 
 /** What a Platform client asked to see: its `stream_mode` ("values" when none). */

@@ -10,7 +10,7 @@ import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
-import { requestedModes, toPlatformSse } from './platform-protocol.js';
+import { platformSse, requestedModes } from './platform-protocol.js';
 import { toPlatformRun } from './platform-shapes.js';
 import { cancelQuery, listRunsQuery, runCreateSchema, runParam, threadParam, type RunCreate } from './platform.schemas.js';
 import { Inject } from '@nestjs/common';
@@ -186,12 +186,13 @@ export class PlatformRunsController {
   }
 
   private follow(run: WatchableRun, modes: Set<string>, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
-    const events = run.subscribe({
+    const frames = run.subscribe<MessageEvent>({
       afterSeq,
+      project: platformSse(modes),
       flow: socketFlowControl(reply.raw.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.sse.frame(reply.raw, toPlatformSse(events, modes));
+    return this.sse.frame(reply.raw, frames);
   }
 }
