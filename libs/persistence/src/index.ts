@@ -9,3 +9,4 @@ export { migrate } from './migrator.js';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embedded-postgres.js';
 export * from './records.js';
 export type { PoolClient } from 'pg';
+export { RiserPostgresSaver, createCheckpointer } from './checkpointer.js';
