@@ -5,6 +5,7 @@ import { ALLOWS_QUERY_TOKEN, IS_PUBLIC } from './decorators.js';
 import { AuthError } from './errors.js';
 import { JwtStrategy, QUERY_TOKEN_ALLOWED } from './jwt.strategy.js';
 import type { Principal } from './principal.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /**
  * The one global HTTP guard: every route needs a principal unless marked @Public().
@@ -13,6 +14,8 @@ import type { Principal } from './principal.js';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly verified = new VerifiedTokenCache();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly strategy: JwtStrategy,
@@ -32,7 +35,14 @@ export class AuthGuard implements CanActivate {
       req.user = this.verifyApiKey(apiKey);
       return true;
     }
+    const token = bearerOf(req);
+    const known = token && this.verified.get(token);
+    if (known) {
+      req.user = known;
+      return true;
+    }
     req.user = await this.authenticate(req, res);
+    if (token) this.verified.set(token, req.user);
     return true;
   }
 
@@ -55,6 +65,14 @@ export class AuthGuard implements CanActivate {
       authenticate(req, res, (err: unknown) => reject(unauthorized(err)));
     });
   }
+}
+
+/** The token a request carries (header, or the query where allowed), for the cache. */
+function bearerOf(req: { headers: Record<string, unknown>; query?: Record<string, unknown>; [QUERY_TOKEN_ALLOWED]?: boolean }): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7);
+  const query = req[QUERY_TOKEN_ALLOWED] ? req.query?.access_token : undefined;
+  return typeof query === 'string' ? query : undefined;
 }
 
 /** A 401 whose message says what was wrong with the credential, never the credential. */

@@ -52,7 +52,6 @@ export class RunExecutor {
         configurable: {
           ...config.configurable,
           thread_id: run.threadId,
-          run_id: run.runId,
           ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
         },
         ...(request.context && { context: request.context }),
