@@ -739,9 +739,13 @@ function writeResults(runText) {
     '',
   ].join('\n');
   let previous = [];
+  // Hand-written sections between the header and "## Latest" (the profile analysis) are kept.
+  let notes = '';
   if (existsSync(RESULTS_MD)) {
     const text = readFileSync(RESULTS_MD, 'utf8');
     const latestAt = text.indexOf('\n## Latest\n');
+    const notesAt = text.indexOf('\n## ');
+    if (latestAt !== -1 && notesAt !== -1 && notesAt < latestAt) notes = text.slice(notesAt + 1, latestAt).trim();
     const prevAt = text.indexOf('\n## Previous runs\n');
     const blocks = (s) =>
       s
@@ -752,7 +756,7 @@ function writeResults(runText) {
     if (prevAt !== -1) previous.push(...blocks(text.slice(prevAt)));
   }
   previous = previous.slice(0, KEEP_PREVIOUS);
-  const parts = [header, '## Latest', '', runText.trim(), ''];
+  const parts = [header, ...(notes ? [notes, ''] : []), '## Latest', '', runText.trim(), ''];
   if (previous.length) parts.push('## Previous runs', '', previous.join('\n\n'), '');
   writeFileSync(RESULTS_MD, parts.join('\n'));
 }
