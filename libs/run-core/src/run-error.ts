@@ -42,8 +42,4 @@ export const RunFailureCode = {
   interruptedByRestart: 'interrupted_by_restart',
   slowConsumer: 'slow_consumer',
   replayGap: 'replay_gap',
-  threadExists: 'thread_exists',
-  runActive: 'run_active',
-  notImplemented: 'not_implemented',
-  unsupported: 'unsupported',
 } as const;
