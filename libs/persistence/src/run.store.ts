@@ -168,15 +168,29 @@ export class RunStore {
     }
   }
 
-  /** Ends a run whose process is gone (no thread or approval changes: see RunLeases). */
-  async markEnded(runId: string, status: RunStatus, error: { code: string; message: string }, q: Queryable = this.db): Promise<boolean> {
-    const { rowCount } = await q.query(
-      `UPDATE riser.runs SET status = $2, error_code = $3, error_message = $4, updated_at = now(), ended_at = now(),
-              lease_expires_at = NULL
-       WHERE run_id = $1 AND status IN ('pending', 'running')`,
-      [runId, status, error.code, error.message],
-    );
-    return (rowCount ?? 0) > 0;
+  /**
+   * Ends a run whose process is gone as `error` with the given code, and makes its thread
+   * usable again (`error`, unless another run is active on it). `false` when the run had
+   * already ended.
+   */
+  async markOrphaned(runId: string, error: { code: string; message: string }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ thread_id: string }>(
+        `UPDATE riser.runs SET status = 'error', error_code = $2, error_message = $3, updated_at = now(), ended_at = now(),
+                lease_expires_at = NULL
+         WHERE run_id = $1 AND status IN ('pending', 'running')
+         RETURNING thread_id`,
+        [runId, error.code, error.message],
+      );
+      if (!rows.length) return false;
+      await tx.query(
+        `UPDATE riser.threads SET status = 'error', updated_at = now()
+         WHERE thread_id = $1 AND status = 'busy'
+           AND NOT EXISTS (SELECT 1 FROM riser.runs WHERE thread_id = $1 AND status IN ('running', 'pending'))`,
+        [rows[0].thread_id],
+      );
+      return true;
+    });
   }
 
   /** Extends the leases of the runs this process executes. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Database, RunStore, type RunRecord } from '@riser/persistence';
+import { RunStore, type RunRecord } from '@riser/persistence';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunFailureCode } from './run-error.js';
 import { RunRegistry } from './run-registry.js';
@@ -19,7 +19,6 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
-    private readonly db: Database,
     private readonly runs: RunStore,
     private readonly registry: RunRegistry,
   ) {}
@@ -41,22 +40,11 @@ export class RunLeases implements OnModuleInit, OnApplicationShutdown {
     const me = this.options.worker;
     const orphans = (await this.runs.activeNotOwnedBy(me.boot)).filter((run) => this.isOrphaned(run));
     for (const run of orphans) {
-      await this.db.transaction(async (tx) => {
-        const marked = await this.runs.markEnded(
-          run.runId,
-          'error',
-          { code: RunFailureCode.interruptedByRestart, message: 'the process running this run stopped before it finished' },
-          tx,
-        );
-        if (!marked) return;
-        await tx.query(
-          `UPDATE riser.threads SET status = 'error', updated_at = now()
-           WHERE thread_id = $1 AND status = 'busy'
-             AND NOT EXISTS (SELECT 1 FROM riser.runs WHERE thread_id = $1 AND status IN ('running', 'pending'))`,
-          [run.threadId],
-        );
+      const marked = await this.runs.markOrphaned(run.runId, {
+        code: RunFailureCode.interruptedByRestart,
+        message: 'the process running this run stopped before it finished',
       });
-      this.logger.warn({ msg: 'run marked interrupted_by_restart', run_id: run.runId, thread_id: run.threadId, worker: run.worker?.id });
+      if (marked) this.logger.warn({ msg: 'run marked interrupted_by_restart', run_id: run.runId, thread_id: run.threadId, worker: run.worker?.id });
     }
     return orphans;
   }

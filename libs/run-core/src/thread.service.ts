@@ -22,7 +22,6 @@ export interface ThreadView {
   updated_at: string;
 }
 
-
 /**
  * Threads as their readers see them: the record, and the conversation from the checkpoint,
  * read through the graph that runs on the thread.

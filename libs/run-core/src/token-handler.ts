@@ -33,8 +33,8 @@ interface Tracked {
  *
  * What it keeps from LangGraph's own handler (which is internal to the package): models
  * tagged `nostream` are skipped; chunks carry the call's metadata (langgraph_node, …) and
- * namespace; a model that did not stream has its final message emitted once; with
- * in `full` mode, messages returned by nodes are emitted unless already seen; message ids
+ * namespace; a model that did not stream has its final message emitted once; in `full`
+ * mode, messages returned by nodes are emitted unless already seen; message ids
  * are LangGraph's (one per model call; a node's output without one gets `run-…-tool-…` or
  * `run-…-out-…`), so what clients are sent matches the thread's state.
  * `awaitHandlers` is set so that tokens are pushed before the model goes on, which keeps

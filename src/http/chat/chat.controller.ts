@@ -3,10 +3,9 @@ import { Body, Controller, Headers, HttpCode, HttpException, Inject, Query, Res,
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
-import { ApprovalService, RunError, RunErrorCode, RunService, type WatchableRun } from '@riser/run-core';
+import { ApprovalService, RunError, RunErrorCode, RunService } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { SseFraming } from '../sse/sse-framing.js';
-import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { simpleSse } from './simple-protocol.js';
@@ -34,7 +33,7 @@ export class ChatController {
     if (body.resume) {
       const { interrupt_id, ...decision } = body.resume;
       const resumed = await this.approvals.decide(principal, body.thread_id!, interrupt_id, decision);
-      return this.follow(resumed, 0, reply);
+      return this.sse.follow(resumed, reply.raw, 0, simpleSse);
     }
     const message = body.message!;
     if (Buffer.byteLength(message, 'utf8') > this.config.http.maxMessageBytes) {
@@ -53,7 +52,7 @@ export class ChatController {
       multitaskStrategy: body.multitask_strategy,
       config: body.config,
     });
-    return this.follow(run, 0, reply);
+    return this.sse.follow(run, reply.raw, 0, simpleSse);
   }
 
   /**
@@ -77,17 +76,6 @@ export class ChatController {
     const after = cursor === undefined ? 0 : Number(cursor);
     // Nothing after the end: 204 tells an EventSource to stop reconnecting.
     if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
-    return this.follow(run, after, reply);
-  }
-
-  private follow(run: WatchableRun, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
-    const frames = run.subscribe<MessageEvent>({
-      afterSeq,
-      project: simpleSse,
-      flow: socketFlowControl(reply.raw.socket!),
-      maxLagEvents: this.config.sse.maxLagEvents,
-      maxLagBytes: this.config.sse.maxBufferedBytes,
-    });
-    return this.sse.frame(reply.raw, frames);
+    return this.sse.follow(run, reply.raw, after, simpleSse);
   }
 }

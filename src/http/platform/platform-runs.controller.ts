@@ -6,15 +6,12 @@ import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { RunError, RunErrorCode, RunService, ThreadService, type RunStatus, type WatchableRun } from '@riser/run-core';
 import type { RunRecord } from '@riser/persistence';
 import { SseFraming } from '../sse/sse-framing.js';
-import { socketFlowControl } from '../sse/socket-flow-control.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { platformSse, requestedModes } from './platform-protocol.js';
 import { toPlatformRun } from './platform-shapes.js';
 import { cancelQuery, listRunsQuery, runCreateSchema, runParam, threadParam, type RunCreate } from './platform.schemas.js';
-import { Inject } from '@nestjs/common';
-import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 
 const body = new ZodPipe(runCreateSchema, 422);
 const ALL_MODES = new Set(['values', 'updates', 'messages-tuple', 'custom', 'debug', 'tasks', 'checkpoints']);
@@ -31,7 +28,6 @@ const OFFICIAL_STATUS: Record<string, RunStatus[]> = {
 @Controller()
 export class PlatformRunsController {
   constructor(
-    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
     private readonly platform: PlatformRuns,
     private readonly runs: RunService,
     private readonly threads: ThreadService,
@@ -50,7 +46,7 @@ export class PlatformRunsController {
     // Location lets the SDK reconnect by itself (GET …/stream with Last-Event-ID).
     reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
-    return this.follow(run, modes, 0, reply);
+    return this.sse.follow(run, reply.raw, 0, platformSse(modes));
   }
 
   @Sse('runs/stream', { method: RequestMethod.POST })
@@ -58,7 +54,7 @@ export class PlatformRunsController {
   async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { run, modes } = await this.platform.start(principal, undefined, payload);
     reply.header('Content-Location', `/runs/${run.runId}`);
-    return this.follow(run, modes, 0, reply);
+    return this.sse.follow(run, reply.raw, 0, platformSse(modes));
   }
 
   @Post('threads/:thread_id/runs')
@@ -148,7 +144,7 @@ export class PlatformRunsController {
     const modes = streamMode ? requestedModes(streamMode) : this.modesOf(run);
     reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
-    return this.follow(run, modes, after, reply);
+    return this.sse.follow(run, reply.raw, after, platformSse(modes));
   }
 
   @Post('threads/:thread_id/runs/:run_id/cancel')
@@ -185,14 +181,4 @@ export class PlatformRunsController {
     return modes ? new Set(modes) : ALL_MODES;
   }
 
-  private follow(run: WatchableRun, modes: Set<string>, afterSeq: number, reply: FastifyReply): Observable<MessageEvent> {
-    const frames = run.subscribe<MessageEvent>({
-      afterSeq,
-      project: platformSse(modes),
-      flow: socketFlowControl(reply.raw.socket!),
-      maxLagEvents: this.config.sse.maxLagEvents,
-      maxLagBytes: this.config.sse.maxBufferedBytes,
-    });
-    return this.sse.frame(reply.raw, frames);
-  }
 }

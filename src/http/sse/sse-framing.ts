@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import type { RunEvent, WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { DONE } from '../chat/simple-protocol.js';
+import { socketFlowControl } from './socket-flow-control.js';
 
 const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
 
@@ -42,6 +44,26 @@ export class SseFraming implements BeforeApplicationShutdown {
       this.logger.warn(`closing ${this.open.size} stream(s) whose clients are not reading`);
       for (const res of this.open) res.destroy();
     }
+  }
+
+  /**
+   * A run's events after `afterSeq` as one protocol's framed SSE stream: fed at the
+   * connection's pace, ended with `slow_consumer` past the configured lag caps.
+   */
+  follow(
+    run: WatchableRun,
+    res: ServerResponse,
+    afterSeq: number,
+    project: (event: RunEvent, next: (message: MessageEvent) => void) => void,
+  ): Observable<MessageEvent> {
+    const frames = run.subscribe<MessageEvent>({
+      afterSeq,
+      project,
+      flow: socketFlowControl(res.socket!),
+      maxLagEvents: this.config.sse.maxLagEvents,
+      maxLagBytes: this.config.sse.maxBufferedBytes,
+    });
+    return this.frame(res, frames);
   }
 
   frame(res: ServerResponse, source: Observable<MessageEvent>): Observable<MessageEvent> {

@@ -23,7 +23,6 @@ const STATUS_OF: Record<DecisionKind, 'approved' | 'rejected' | 'edited'> = {
   edit: 'edited',
 };
 
-
 /**
  * Human decisions on interrupts, applied exactly once: moving the approval out of
  * `pending` and admitting the run that resumes the graph happen in one transaction, so of
