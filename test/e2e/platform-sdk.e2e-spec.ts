@@ -157,10 +157,9 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(wrong.status).toBe(422);
     expect(wrong.body.field).toBe('stream_mode');
     expect((await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'nope' })).status).toBe(404);
-    const delayed = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', after_seconds: 5 });
-    expect(delayed.status).toBe(422);
-    expect(delayed.body).toMatchObject({ error: 'unsupported' });
-    expect((await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', stream_mode: 'events' })).body).toMatchObject({ error: 'unsupported' });
+    const late = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', after_seconds: 86_401 });
+    expect(late.status).toBe(422);
+    expect(late.body.field).toBe('after_seconds');
     expect((await api.post('/threads/not-a-thread/runs', { assistant_id: 'agent' })).status).toBe(404);
     expect((await api.get('/runs/crons')).body).toMatchObject({ error: 'not_implemented' });
     expect((await api.post('/store/items/search', {})).status).toBe(404);
@@ -185,6 +184,65 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
       }) as AsyncIterable<Part>,
     );
     expect([...new Set(withoutSubgraphs.map((p) => p.event))]).toEqual(['metadata', 'custom', 'updates', 'end']);
+  });
+
+  it('streams LangChain events (stream_mode "events") and tool events ("tools") beside the graph\'s own modes', async () => {
+    const thread = await client.threads.create();
+    const parts = await collect(
+      client.runs.stream(thread.thread_id, 'agent', {
+        input: { messages: [{ role: 'user', content: 'refund order E-1 $9' }] },
+        streamMode: ['events', 'tools', 'values'],
+      }) as AsyncIterable<Part>,
+    );
+    const runId = parts[0].data.run_id;
+    const events = parts.filter((p) => p.event === 'events').map((p) => p.data);
+    // The root graph (the demo agent is compiled with the name "agent") starts with the run's id as its run_id.
+    expect(events[0]).toMatchObject({ event: 'on_chain_start', name: 'agent', run_id: runId, data: { input: expect.any(Object) } });
+    expect(events.every((e) => typeof e.event === 'string' && typeof e.name === 'string' && e.metadata && e.data)).toBe(true);
+    // Its stream chunks are the graph's modes, never repeated as events.
+    expect(events.filter((e) => e.event === 'on_chain_stream' && e.run_id === runId)).toEqual([]);
+    expect(parts.filter((p) => p.event === 'values').length).toBeGreaterThan(1);
+    // Every token of the model, as on_chat_model_stream, adds up to the message it wrote.
+    const tokens = events.filter((e) => e.event === 'on_chat_model_stream');
+    expect(tokens.length).toBeGreaterThan(3);
+    const firstReply = parts.filter((p) => p.event === 'values').map((p) => p.data.messages?.find((m: any) => m.type === 'ai')).find(Boolean);
+    const firstCall = tokens.filter((e) => e.run_id === tokens[0].run_id);
+    expect(firstCall.map((e) => e.data.chunk.content).join('')).toBe(firstReply.content);
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['on_chat_model_start', 'on_chat_model_end', 'on_chain_end']));
+    // The refund tool started, then paused the run for approval.
+    const tools = parts.filter((p) => p.event === 'tools').map((p) => p.data);
+    expect(tools[0]).toMatchObject({ event: 'on_tool_start', name: 'issue_refund', input: expect.anything() });
+    const state = await client.threads.getState(thread.thread_id);
+    expect(state.next).toEqual(['tools']);
+    expect(parts[parts.length - 1].event).toBe('end');
+  });
+
+  it('delays a run with after_seconds: pending and holding its thread until due; cancelled before it starts, it never runs', async () => {
+    const thread = await client.threads.create();
+    const input = { messages: [{ role: 'user', content: 'later, please' }] };
+    const run = await client.runs.create(thread.thread_id, 'agent', { input, afterSeconds: 1 });
+    expect(run.status).toBe('pending');
+    expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe('pending');
+    expect((await client.threads.get(thread.thread_id)).status).toBe('busy');
+    // The thread is taken: a second run is refused (multitask_strategy reject), and one that
+    // enqueues runs after it.
+    await expect(client.runs.create(thread.thread_id, 'agent', { input })).rejects.toThrow(/409/);
+    const next = await client.runs.create(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'and then' }] }, multitaskStrategy: 'enqueue' });
+    expect(next.status).toBe('pending');
+    const values: any = await client.runs.join(thread.thread_id, next.run_id);
+    expect(values.messages.filter((m: any) => m.type === 'human').map((m: any) => m.content)).toEqual(['later, please', 'and then']);
+    expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe('success');
+    // Its first checkpoint was written after the run was due, not when it was created.
+    const history = await client.threads.getHistory(thread.thread_id, { limit: 20 });
+    const firstWrite = history.map((h) => Date.parse(h.created_at!)).sort((a, b) => a - b)[0];
+    expect(firstWrite).toBeGreaterThanOrEqual(Date.parse(run.created_at) + 1000);
+
+    const other = await client.threads.create();
+    const doomed = await client.runs.create(other.thread_id, 'agent', { input, afterSeconds: 60 });
+    await client.runs.cancel(other.thread_id, doomed.run_id, true);
+    expect((await client.runs.get(other.thread_id, doomed.run_id)).status).toBe('interrupted');
+    expect(await client.threads.get(other.thread_id)).toMatchObject({ status: 'idle', values: null });
+    expect(await client.threads.getHistory(other.thread_id)).toEqual([]);
   });
 
   it('reconnects by itself when the connection is cut mid-stream, and yields every event once', async () => {

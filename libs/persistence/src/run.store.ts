@@ -63,10 +63,13 @@ export interface Admission {
   multitaskStrategy: string;
   worker: WorkerIdentity;
   leaseMs: number;
+  /** Due later (`after_seconds`): admitted `pending` even on a free thread. */
+  delayed?: boolean;
 }
 
 export type AdmissionResult =
-  | { outcome: 'admitted'; thread: ThreadRecord; run: RunRecord; cancelled: ApprovalRecord[] }
+  /** `queued`: pending behind the thread's running or pending run. */
+  | { outcome: 'admitted'; thread: ThreadRecord; run: RunRecord; cancelled: ApprovalRecord[]; queued: boolean }
   | { outcome: 'not_found' | 'forbidden' }
   | { outcome: 'busy'; runningRunId: string | undefined };
 
@@ -76,18 +79,30 @@ export class RunStore {
 
   /** Admits a run in one round trip (`riser.admit_run`); works alone or inside a transaction. */
   async admit(q: Queryable, a: Admission): Promise<AdmissionResult> {
-    const { rows } = await q.query<{ outcome: AdmissionResult['outcome']; thread: ThreadRow | null; run: RunRow | null; cancelled: ApprovalRow[] | null }>(
-      `SELECT * FROM riser.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+    const { rows } = await q.query<{
+      outcome: AdmissionResult['outcome'];
+      thread: ThreadRow | null;
+      run: RunRow | null;
+      cancelled: ApprovalRow[] | null;
+      queued: boolean | null;
+    }>(
+      `SELECT * FROM riser.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         a.threadId, a.owner.sub, a.owner.tenant, a.isApprover, a.intent, JSON.stringify(a.threadMetadata ?? {}),
         a.runId, a.assistantId, JSON.stringify(a.kwargs), JSON.stringify(a.metadata ?? {}), a.multitaskStrategy,
-        a.worker.id, a.worker.host, a.worker.pid, a.worker.boot, a.leaseMs,
+        a.worker.id, a.worker.host, a.worker.pid, a.worker.boot, a.leaseMs, a.delayed ?? false,
       ],
     );
     const row = rows[0];
     switch (row.outcome) {
       case 'admitted':
-        return { outcome: 'admitted', thread: threadFromJson(row.thread!), run: runFromJson(row.run!), cancelled: (row.cancelled ?? []).map(approvalFromJson) };
+        return {
+          outcome: 'admitted',
+          thread: threadFromJson(row.thread!),
+          run: runFromJson(row.run!),
+          cancelled: (row.cancelled ?? []).map(approvalFromJson),
+          queued: row.queued ?? false,
+        };
       case 'busy':
         return { outcome: 'busy', runningRunId: (row.run as { run_id?: string } | null)?.run_id };
       default:

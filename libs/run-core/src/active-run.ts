@@ -23,8 +23,13 @@ export class ActiveRun implements WatchableRun {
   /** Settles when the run has ended and its end is recorded. */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
   private resolveTurn!: (go: boolean) => void;
-  /** Resolves `true` when the run may execute (at once, or when a queued run's turn comes), `false` if it never will. */
+  /**
+   * Resolves `true` when the thread is the run's (at once, or when a queued run's turn
+   * comes), `false` if it never will be. A delayed run then still waits until `dueAt`.
+   */
   readonly turn = new Promise<boolean>((resolve) => (this.resolveTurn = resolve));
+  /** When the run may start executing (epoch ms): its admission plus `afterSeconds`. */
+  readonly dueAt: number;
   /** The thread's newest checkpoint before this run wrote any: what a rollback returns to. */
   baseCheckpointId: string | null;
 
@@ -35,13 +40,17 @@ export class ActiveRun implements WatchableRun {
     limits: EventLogLimits,
     /** Who owns the thread (the principal may be an approver resuming it). */
     readonly threadOwner: Owner,
+    /** Admitted behind the thread's running or pending run: its turn comes when that one ends. */
+    readonly isQueued = false,
   ) {
     this.log = new RunEventLog(limits);
     this.baseCheckpointId = record.baseCheckpointId;
-    if (record.status === 'running') this.resolveTurn(true);
+    this.dueAt = Date.now() + (request.afterSeconds ?? 0) * 1000;
+    if (!isQueued) this.resolveTurn(true);
   }
 
-  get isQueued(): boolean {
+  /** Admitted `pending` (queued or delayed): it must take the thread before executing. */
+  get isPending(): boolean {
     return this.record.status === 'pending';
   }
 

@@ -24,6 +24,8 @@ export interface Admission {
   multitaskStrategy: MultitaskStrategy;
   worker: WorkerIdentity;
   leaseMs: number;
+  /** Due later (`after_seconds`): pending until then, the thread kept for it. */
+  delayed?: boolean;
   /** `write`: a new message (the owner only); `decide`: resuming an interrupt (owner or approver). */
   intent: 'write' | 'decide';
   /** Runs in the admitting transaction, before the run row: a failure admits nothing. */
@@ -35,6 +37,8 @@ export interface Admitted {
   thread: ThreadRecord;
   /** Interrupts a new message went past, now cancelled. */
   cancelled: ApprovalRecord[];
+  /** Waits behind the thread's running or pending run (`enqueue`). */
+  queued: boolean;
 }
 
 /** The thread is busy and the caller asked to interrupt or roll back the run on it. */
@@ -56,7 +60,8 @@ const THREAD_STATUS_AFTER: Record<RunOutcome['status'], ThreadStatus> = {
  * The database side of a run's life, one round trip each way (`riser.admit_run`,
  * `riser.finish_run`): admitting it onto its thread — created for the caller on first use,
  * access checked, one running run per thread — and recording how it ended. A refused run
- * leaves nothing behind: not the thread it would have created, not a run row.
+ * leaves nothing behind: not the thread it would have created, not a run row. A run that
+ * is queued or delayed is admitted `pending` and keeps the thread busy all the same.
  */
 @Injectable()
 export class RunAdmission {
@@ -83,7 +88,7 @@ export class RunAdmission {
         })
       : await this.runs.admit(this.db, args);
     if (result.outcome !== 'admitted') throw refusal(result, admission);
-    return { record: result.run, thread: result.thread, cancelled: result.cancelled };
+    return { record: result.run, thread: result.thread, cancelled: result.cancelled, queued: result.queued };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CheckpointStore, RunStore } from '@riser/persistence';
 import type { ActiveRun } from './active-run.js';
@@ -10,9 +11,10 @@ import { RunExecutor, STOPPED, type RunOutcome } from './run-executor.js';
 import { RunRegistry } from './run-registry.js';
 
 /**
- * Takes an admitted run to its end: waits for its turn when it was queued, executes the
- * graph under the run's timeout, records the end, announces its interrupts, then hands the
- * thread to the next queued run. Runs detached from any caller; never throws.
+ * Takes an admitted run to its end: waits for its turn when it was queued and for its due
+ * time when it was delayed, takes the thread, executes the graph under the run's timeout,
+ * records the end, announces its interrupts, then hands the thread to the next queued run.
+ * Runs detached from any caller; never throws.
  */
 @Injectable()
 export class RunDriver {
@@ -32,7 +34,8 @@ export class RunDriver {
   async drive(run: ActiveRun): Promise<void> {
     let outcome: RunOutcome;
     try {
-      outcome = (await run.turn) ? await this.execute(run) : { ...STOPPED[run.stopReason ?? 'cancelled'], interrupts: [] };
+      const go = (await run.turn) && (await this.due(run)) && (await this.claim(run));
+      outcome = go ? await this.execute(run) : { ...STOPPED[run.stopReason ?? 'cancelled'], interrupts: [] };
     } catch (err) {
       this.logger.error({ msg: 'run could not be executed', run_id: run.runId, err: (err as Error).message });
       outcome = { status: 'error', error: { code: RunFailureCode.graphError, message: 'the graph could not be loaded' }, interrupts: [] };
@@ -67,23 +70,28 @@ export class RunDriver {
     this.registry.retire(run, this.options.log.ttlMs);
     run.markFinished();
     this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status });
-    if (next) await this.promote(next);
+    next?.beginTurn(true);
   }
 
-  /** The queued run's turn: it becomes the thread's running run and starts from the latest checkpoint. */
-  private async promote(run: ActiveRun): Promise<void> {
+  /** Waits until the run is due (`after_seconds`); `false` when it was stopped meanwhile. */
+  private async due(run: ActiveRun): Promise<boolean> {
+    const wait = run.dueAt - Date.now();
+    if (wait > 0) await sleep(wait, undefined, { signal: run.signal }).catch(() => undefined);
+    return !run.stopReason;
+  }
+
+  /** A pending run (queued or delayed) becomes the thread's running run, from its latest checkpoint. */
+  private async claim(run: ActiveRun): Promise<boolean> {
+    if (!run.isPending) return true;
     try {
       run.baseCheckpointId = await this.checkpoints.latestId(run.threadId);
-      if (await this.runs.promote(run.runId, this.options.leaseMs)) {
-        run.beginTurn(true);
-        return;
-      }
-      this.logger.warn({ msg: 'a queued run could not take its turn', run_id: run.runId });
+      if (await this.runs.promote(run.runId, this.options.leaseMs)) return true;
+      this.logger.warn({ msg: 'a pending run could not take its thread', run_id: run.runId });
     } catch (err) {
-      this.logger.error({ msg: 'could not promote a queued run', run_id: run.runId, err: (err as Error).message });
+      this.logger.error({ msg: 'could not promote a pending run', run_id: run.runId, err: (err as Error).message });
     }
     run.stop('cancelled');
-    run.beginTurn(false);
+    return false;
   }
 
   /** Discards what the run wrote: every checkpoint of the thread made after it was admitted. */

@@ -15,7 +15,6 @@ export const RunErrorCode = {
   threadExists: 'thread_exists',
   runActive: 'run_active',
   notImplemented: 'not_implemented',
-  unsupported: 'unsupported',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { StreamEvent } from '@langchain/core/tracers/log_stream';
 import { Command, getConfig, type StreamMode } from '@langchain/langgraph';
 import type { RunStatus } from '@riser/persistence';
 import type { ActiveRun, StopReason } from './active-run.js';
@@ -37,7 +38,7 @@ export class RunExecutor {
     const recorded = new Set<string>(request.streamModes ?? []);
     // Custom events are written straight into the log by a writer of Riser's own (as tokens
     // are), not read back from the graph's stream, so they keep their order with tokens.
-    const modes = [...new Set<StreamMode>(['updates', ...(request.streamModes ?? [])])].filter((m) => m !== 'custom');
+    const modes = [...new Set<string>(['updates', ...(request.streamModes ?? [])])].filter((m) => m !== 'custom' && m !== 'events') as StreamMode[];
     const subgraphs = request.subgraphs ?? false;
     const interrupts: InterruptInfo[] = [];
     const callbacks =
@@ -45,26 +46,30 @@ export class RunExecutor {
         ? []
         : [new RunTokenHandler(this.messageSink(run), { subgraphs, mode: request.messages === 'full' ? 'full' : 'text' })];
     const config = request.config ?? {};
-    const input = request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input;
+    const input = (request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input) as never;
+    const options = {
+      ...config,
+      configurable: {
+        ...config.configurable,
+        thread_id: run.threadId,
+        ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
+      },
+      ...(request.context && { context: request.context }),
+      recursionLimit: config.recursion_limit ?? 25,
+      callbacks: [...callbacks, ...((config.callbacks as never[]) ?? [])],
+      ...(recorded.has('custom') && { writer: this.customWriter(run, subgraphs) }),
+      streamMode: modes,
+      subgraphs,
+      signal: run.signal,
+      interruptBefore: request.interruptBefore as never,
+      interruptAfter: request.interruptAfter as never,
+    };
     try {
-      const stream = await graph.stream(input as never, {
-        ...config,
-        configurable: {
-          ...config.configurable,
-          thread_id: run.threadId,
-          ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
-        },
-        ...(request.context && { context: request.context }),
-        recursionLimit: config.recursion_limit ?? 25,
-        callbacks: [...callbacks, ...((config.callbacks as never[]) ?? [])],
-        ...(recorded.has('custom') && { writer: this.customWriter(run, subgraphs) }),
-        streamMode: modes,
-        subgraphs,
-        signal: run.signal,
-        interruptBefore: request.interruptBefore as never,
-        interruptAfter: request.interruptAfter as never,
-      });
-      for await (const chunk of stream as AsyncIterable<unknown[]>) {
+      // `events` costs a callback event per step of every runnable: only runs that ask pay for it.
+      const chunks = recorded.has('events')
+        ? recordingEvents(graph.streamEvents(input, { ...options, version: 'v2', runId: run.runId }), run)
+        : ((await graph.stream(input, options)) as AsyncIterable<unknown[]>);
+      for await (const chunk of chunks) {
         const [ns, mode, payload] = (subgraphs ? chunk : [[], ...chunk]) as [string[], string, unknown];
         if (mode === 'updates') collectInterrupts(payload, ns, interrupts);
         if (recorded.has(mode)) {
@@ -97,6 +102,46 @@ export class RunExecutor {
       run.log.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
     };
   }
+}
+
+/**
+ * `stream_mode: "events"`, as the official server does it: every event of `streamEvents`
+ * (v2) is recorded as an `events` event, except the root run's `on_chain_stream` events,
+ * which carry the graph's own stream chunks and are passed on as `graph.stream()` yields them.
+ */
+async function* recordingEvents(events: AsyncIterable<StreamEvent>, run: ActiveRun): AsyncIterable<unknown[]> {
+  for await (const event of events) {
+    if (event.tags?.includes('langsmith:hidden')) continue;
+    if (event.event === 'on_chain_stream' && event.run_id === run.runId) {
+      yield withoutCallbacks(event.data.chunk as unknown[]);
+      continue;
+    }
+    run.log.append({ event: 'stream', data: { mode: 'events', payload: event } });
+  }
+}
+
+/**
+ * Under `streamEvents`, the configs inside `checkpoints` and `debug` chunks carry the
+ * callback handlers (the event stream itself): not data, and not serialisable.
+ */
+function withoutCallbacks(chunk: unknown[]): unknown[] {
+  const mode = chunk[chunk.length - 2];
+  const payload = chunk[chunk.length - 1];
+  if ((mode !== 'checkpoints' && mode !== 'debug') || !payload || typeof payload !== 'object') return chunk;
+  const clean = (holder: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...holder };
+    for (const key of ['config', 'parentConfig']) {
+      const value = out[key] as { callbacks?: unknown } | undefined;
+      if (value && typeof value === 'object' && 'callbacks' in value) {
+        const { callbacks: _callbacks, ...rest } = value;
+        out[key] = rest;
+      }
+    }
+    return out;
+  };
+  let cleaned = clean(payload as Record<string, unknown>);
+  if (cleaned.payload && typeof cleaned.payload === 'object') cleaned = { ...cleaned, payload: clean(cleaned.payload as Record<string, unknown>) };
+  return [...chunk.slice(0, -1), cleaned];
 }
 
 function collectInterrupts(payload: unknown, ns: string[], into: InterruptInfo[]): void {

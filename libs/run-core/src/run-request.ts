@@ -1,5 +1,8 @@
-/** Graph stream modes a caller can ask a run to record, besides its messages. */
-export const GRAPH_STREAM_MODES = ['values', 'updates', 'custom', 'debug', 'tasks', 'checkpoints'] as const;
+/**
+ * Graph stream modes a caller can ask a run to record, besides its messages. `events` is
+ * LangChain's `streamEvents` (v2) event stream; the others are `graph.stream()` modes.
+ */
+export const GRAPH_STREAM_MODES = ['values', 'updates', 'custom', 'debug', 'tasks', 'checkpoints', 'tools', 'events'] as const;
 export type GraphStreamMode = (typeof GRAPH_STREAM_MODES)[number];
 
 export type MultitaskStrategy = 'reject' | 'enqueue' | 'interrupt' | 'rollback';
@@ -24,6 +27,8 @@ export interface RunRequest {
   /** Graph stream modes to record as `stream` events. */
   streamModes?: GraphStreamMode[];
   subgraphs?: boolean;
+  /** Start no sooner than this many seconds after admission (the run is `pending` until then). */
+  afterSeconds?: number;
   /** Run timeout, ms; capped at the configured maximum. */
   timeoutMs?: number;
   onDisconnect?: OnDisconnect;

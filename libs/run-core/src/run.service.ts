@@ -70,6 +70,7 @@ export class RunService implements BeforeApplicationShutdown {
           multitaskStrategy: strategy,
           worker: this.options.worker,
           leaseMs: this.options.leaseMs,
+          delayed: (request.afterSeconds ?? 0) > 0,
           intent: options.intent ?? 'write',
           within: within && ((tx) => within(tx, runId)),
         });
@@ -79,12 +80,13 @@ export class RunService implements BeforeApplicationShutdown {
         await this.displace(err.runId, strategy === 'rollback' ? 'rollback' : 'interrupted');
       }
     }
-    const { record, thread, cancelled } = admitted;
+    const { record, thread, cancelled, queued } = admitted;
     for (const approval of cancelled) this.events.decided(thread.owner, approval);
-    const run = new ActiveRun(record, principal, request, this.options.log, thread.owner);
+    const run = new ActiveRun(record, principal, request, this.options.log, thread.owner, queued);
     this.registry.add(run);
     run.log.append({ event: 'metadata', data: { run_id: run.runId, thread_id: threadId, assistant_id: assistantId, attempt: 1 } });
-    this.logger.log({ msg: run.isQueued ? 'run queued' : 'run started', run_id: run.runId, thread_id: threadId, assistant_id: assistantId, sub: principal.sub });
+    const state = run.isQueued ? 'run queued' : run.isPending ? 'run scheduled' : 'run started';
+    this.logger.log({ msg: state, ...(request.afterSeconds && { after_seconds: request.afterSeconds }), run_id: run.runId, thread_id: threadId, assistant_id: assistantId, sub: principal.sub });
     void this.driver.drive(run);
     this.events.runStarted$.next(run);
     return run;
@@ -163,8 +165,9 @@ export class RunService implements BeforeApplicationShutdown {
 
 /** What is stored with the run row: the request, without anything large or secret. */
 function storedKwargs(request: RunRequest): Record<string, unknown> {
-  const { input, command, config, streamModes, subgraphs, onDisconnect, multitaskStrategy, messages, clientModes } = request;
+  const { input, command, config, streamModes, subgraphs, onDisconnect, multitaskStrategy, messages, clientModes, afterSeconds } = request;
   return {
+    ...(afterSeconds && { after_seconds: afterSeconds }),
     input,
     command,
     config,

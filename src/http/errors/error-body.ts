@@ -22,7 +22,6 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.threadExists]: 409,
   [RunErrorCode.runActive]: 409,
   [RunErrorCode.notImplemented]: 404,
-  [RunErrorCode.unsupported]: 422,
   [RunErrorCode.shuttingDown]: 503,
 };
 

@@ -44,9 +44,6 @@ export class PlatformRuns {
   async start(principal: Principal, threadId: string | undefined, body: RunCreate): Promise<{ run: ActiveRun; modes: Set<string> }> {
     const graphId = this.graphId(body.assistant_id);
     const modes = requestedModes(body.stream_mode);
-    if (modes.has('events')) throw new RunError(RunErrorCode.unsupported, 'stream_mode "events" is not supported by Riser; use messages-tuple, values, updates, custom or debug');
-    if (modes.has('tools')) throw new RunError(RunErrorCode.unsupported, 'stream_mode "tools" is not supported by Riser');
-    if (body.after_seconds) throw new RunError(RunErrorCode.unsupported, 'after_seconds is not supported by Riser: runs start at once');
     if (threadId && body.if_not_exists !== 'create') await this.threads.readable(principal, threadId);
     const temporary = !threadId && (body.on_completion ?? 'delete') === 'delete';
     const recorded = [...modes].filter((m) => RECORDED.has(m)) as GraphStreamMode[];
@@ -75,6 +72,7 @@ export class PlatformRuns {
       interruptBefore: body.interrupt_before,
       interruptAfter: body.interrupt_after,
       checkpointId: body.checkpoint_id ?? body.checkpoint?.checkpoint_id,
+      afterSeconds: body.after_seconds || undefined,
       clientModes: [...modes],
     };
     // A resume answers the thread's pending approvals (exactly once, audited) and may come

@@ -3,7 +3,8 @@ import { threadsAndRuns } from './001-threads-and-runs.js';
 import { approvals } from './002-approvals.js';
 import { runLeases } from './003-run-leases.js';
 import { runLifecycleFunctions } from './004-run-lifecycle-functions.js';
+import { delayedRuns } from './005-delayed-runs.js';
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions];
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions, delayedRuns];
 export type { Migration };
