@@ -43,6 +43,17 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(await client.assistants.get(agent.assistant_id)).toMatchObject({ graph_id: 'agent' });
     const graph = await client.assistants.getGraph('agent');
     expect(graph.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['agent', 'tools']));
+
+    // JSON schemas from a graph's zod schemas; an Annotation graph has none to give.
+    const schemas = await client.assistants.getSchemas('zod_counter');
+    expect(schemas.state_schema).toMatchObject({
+      type: 'object',
+      properties: { count: { type: 'number', description: 'how many times the node ran' }, note: { type: 'string' } },
+    });
+    expect(schemas.output_schema).toMatchObject({ required: ['count'] });
+    expect(schemas.config_schema).toMatchObject({ properties: { step: { type: 'number' } } });
+    expect(schemas.context_schema).toEqual(schemas.config_schema);
+    expect(await client.assistants.getSchemas(agent.assistant_id)).toMatchObject({ graph_id: 'agent', state_schema: null, input_schema: null });
   });
 
   it('streams messages-tuple, values and updates; pauses at the interrupt; resumes with command.resume', async () => {

@@ -1,5 +1,6 @@
 import { UseInterceptors, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
+import { getConfigTypeSchema, getInputTypeSchema, getOutputTypeSchema, getUpdateTypeSchema } from '@langchain/langgraph/zod/schema';
 import { GraphRegistry } from '@riser/run-core';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
@@ -43,14 +44,32 @@ export class AssistantsController {
   }
 
   /**
-   * JSON schemas of the graph's input, output, state and config. Riser does not derive them
-   * from source as `langgraph dev` does; graphs built from zod state schemas could provide
-   * them, Annotation-based ones cannot: the fields are null, as the SDK's types allow.
+   * JSON schemas of the graph's input, output, state (its update type, as the official
+   * server answers) and config, from the graph's zod schemas at runtime. The official dev
+   * server also parses TypeScript source for Annotation-based graphs; Riser does not, so
+   * their fields are null, as the SDK's types allow. JS cannot tell config from context:
+   * `context_schema` repeats `config_schema`, as in the official server.
    */
   @Get(':assistant_id/schemas')
-  schemas(@Param('assistant_id') assistantId: string) {
-    const graph = this.registered(assistantId);
-    return { graph_id: graph.graphId, input_schema: null, output_schema: null, state_schema: null, config_schema: null, context_schema: null };
+  async schemas(@Param('assistant_id') assistantId: string) {
+    const graphId = this.platform.graphId(assistantId);
+    const graph = await this.graphs.get(graphId);
+    const schema = (read: (g: unknown) => unknown) => {
+      try {
+        return read(graph) ?? null;
+      } catch {
+        return null;
+      }
+    };
+    const config = schema(getConfigTypeSchema);
+    return {
+      graph_id: graphId,
+      input_schema: schema(getInputTypeSchema),
+      output_schema: schema(getOutputTypeSchema),
+      state_schema: schema(getUpdateTypeSchema),
+      config_schema: config,
+      context_schema: config,
+    };
   }
 
   @Get(':assistant_id/subgraphs')
