@@ -202,7 +202,7 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     const parts = await collect(
       client.runs.stream(thread.thread_id, 'agent', {
         input: { messages: [{ role: 'user', content: 'refund order E-1 $9' }] },
-        streamMode: ['events', 'tools', 'values'],
+        streamMode: ['events', 'tools', 'values', 'checkpoints'],
       }) as AsyncIterable<Part>,
     );
     const runId = parts[0].data.run_id;
@@ -223,6 +223,13 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     // The refund tool started, then paused the run for approval.
     const tools = parts.filter((p) => p.event === 'tools').map((p) => p.data);
     expect(tools[0]).toMatchObject({ event: 'on_tool_start', name: 'issue_refund', input: expect.anything() });
+    // Checkpoints as graph.stream() gives them: streamEvents' callback handlers are not data.
+    const checkpoints = parts.filter((p) => p.event === 'checkpoints').map((p) => p.data);
+    expect(checkpoints.length).toBeGreaterThan(1);
+    for (const c of checkpoints) {
+      expect(c.config).not.toHaveProperty('callbacks');
+      expect(c.config.configurable).toMatchObject({ thread_id: thread.thread_id, checkpoint_id: expect.any(String) });
+    }
     const state = await client.threads.getState(thread.thread_id);
     expect(state.next).toEqual(['tools']);
     expect(parts[parts.length - 1].event).toBe('end');
