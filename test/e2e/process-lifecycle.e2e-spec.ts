@@ -53,6 +53,33 @@ describe('SIGTERM during 20 live streams', () => {
   });
 });
 
+describe('SIGTERM with a delayed run (after_seconds) not yet due', () => {
+  it('does not wait the grace period for it: the run ends as shutdown, the process exits', async () => {
+    const { env, db } = await processEnv({ SHUTDOWN_GRACE_MS: '30000' });
+    const riser = await startRiserProcess(env);
+    try {
+      const created = await fetch(`${riser.url}/threads/delayed-term/runs`, {
+        method: 'POST',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'in an hour' }] }, after_seconds: 3600, if_not_exists: 'create' }),
+      });
+      expect(created.status).toBe(200);
+      expect(await created.json()).toMatchObject({ status: 'pending' });
+      const stoppingAt = Date.now();
+      riser.child.kill('SIGTERM');
+      expect(await riser.exited).toEqual({ code: 0, signal: null });
+      // Well inside the 30 s grace a running run would get.
+      expect(Date.now() - stoppingAt).toBeLessThan(15_000);
+      const runs = await queryDb(db.url, `SELECT status, error_code FROM riser.runs`);
+      expect(runs).toEqual([{ status: 'error', error_code: 'shutdown' }]);
+    } finally {
+      riser.child.kill('SIGKILL');
+      await riser.exited;
+      await db.drop();
+    }
+  });
+});
+
 describe('kill -9 during a run', () => {
   it('the next start marks the run interrupted_by_restart and the thread takes new messages', async () => {
     const { env, db } = await processEnv({ DEMO_TOKEN_DELAY_MS: '100' });

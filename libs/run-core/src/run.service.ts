@@ -142,6 +142,8 @@ export class RunService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
+    // A delayed run not yet due would only hold the shutdown for the whole grace period.
+    for (const run of this.registry.active()) if (run.dueAt > Date.now()) run.stop('shutdown');
     const active = this.registry.active();
     if (!active.length) return;
     this.logger.log(`waiting up to ${this.options.shutdownGraceMs} ms for ${active.length} run(s)`);
