@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { Client } from '@langchain/langgraph-sdk';
+import { StreamOrchestrator } from '@langchain/langgraph-sdk/ui';
 import { bearer, connectChat, frameData, jsonClient, openSse, request, runMessages } from '@riser/testing';
 import { hashApiKey } from '@riser/auth';
 import { startCuttingProxy } from '../support/cutting-proxy.js';
+import { until } from '../support/wait.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
 
 type Part = { id?: string; event: string; data: any };
@@ -261,6 +263,48 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect((await client.runs.get(other.thread_id, doomed.run_id)).status).toBe('interrupted');
     expect(await client.threads.get(other.thread_id)).toMatchObject({ status: 'idle', values: null });
     expect(await client.threads.getHistory(other.thread_id)).toEqual([]);
+  });
+
+  it('drives the SDK\'s own front-end stream engine (StreamOrchestrator, behind useStream): messages, interrupt, resume, tool and LangChain events', async () => {
+    const toolEvents: any[] = [];
+    const langChainEvents: any[] = [];
+    const finished: any[] = [];
+    const orchestrator = new StreamOrchestrator(
+      {
+        assistantId: 'agent',
+        fetchStateHistory: true,
+        onToolEvent: (data: any) => toolEvents.push(data),
+        onLangChainEvent: (data: any) => langChainEvents.push(data),
+        onFinish: (state: any) => finished.push(state),
+      } as any,
+      { getClient: () => client, getAssistantId: () => 'agent', getMessagesKey: () => 'messages' },
+    );
+    try {
+      // What React's useStream does when a component reads toolProgress.
+      orchestrator.trackStreamMode('tools');
+      await orchestrator.submit({ messages: [{ type: 'human', content: 'refund order UI-7 $12' }] } as any);
+      await until(async () => !orchestrator.isLoading && finished.length === 1, Boolean);
+      expect(orchestrator.error).toBeUndefined();
+      expect(orchestrator.threadId).toEqual(expect.any(String));
+      // What a UI renders: the conversation so far, and the approval the run waits for.
+      expect(orchestrator.messages.map((m: any) => m.type)).toEqual(['human', 'ai']);
+      expect(orchestrator.messages[1].content).toContain('needs approval');
+      expect(orchestrator.interrupt?.value).toMatchObject({ action: 'issue_refund', args: { order_id: 'UI-7', amount: 12 } });
+      expect(toolEvents[0]).toMatchObject({ event: 'on_tool_start', name: 'issue_refund' });
+      expect(langChainEvents.some((e) => e.event === 'on_chat_model_stream')).toBe(true);
+
+      await orchestrator.submit(undefined as any, { command: { resume: { decision: 'approve' } } });
+      await until(async () => !orchestrator.isLoading && finished.length === 2, Boolean);
+      expect(orchestrator.error).toBeUndefined();
+      expect(orchestrator.interrupt).toBeUndefined();
+      expect(orchestrator.messages.map((m: any) => m.type)).toEqual(['human', 'ai', 'tool', 'ai']);
+      expect(orchestrator.messages[2].content).toBe('Refund issued: $12.00 for order UI-7.');
+      expect(toolEvents.map((e) => e.event)).toContain('on_tool_end');
+      const state = await client.threads.getState(orchestrator.threadId!);
+      expect((state.values as any).messages.map((m: any) => m.content)).toEqual(orchestrator.messages.map((m: any) => m.content));
+    } finally {
+      orchestrator.dispose();
+    }
   });
 
   it('reconnects by itself when the connection is cut mid-stream, and yields every event once', async () => {
