@@ -199,6 +199,16 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect([...new Set(withoutSubgraphs.map((p) => p.event))]).toEqual(['metadata', 'custom', 'updates', 'end']);
   });
 
+  it('streams custom events JSON cannot hold (a BigInt, a cycle) as strings, and the run ends normally', async () => {
+    const thread = await client.threads.create();
+    const parts = await collect(
+      client.runs.stream(thread.thread_id, 'odd_values', { input: { messages: [{ role: 'user', content: 'go' }] }, streamMode: ['custom', 'values'] }) as AsyncIterable<Part>,
+    );
+    expect(parts.find((p) => p.event === 'custom')?.data).toEqual({ big: '1180591620717411303424', cycle: { name: 'cycle', self: '[Circular]' } });
+    expect(parts[parts.length - 1].event).toBe('end');
+    expect(lastAiText(parts.filter((p) => p.event === 'values').pop()?.data)).toBe('done');
+  });
+
   it('streams LangChain events (stream_mode "events") and tool events ("tools") beside the graph\'s own modes', async () => {
     const thread = await client.threads.create();
     const parts = await collect(

@@ -10,17 +10,37 @@ export const assistantIdOf = (graphId: string): string => uuidv5(graphId, NAMESP
 
 /**
  * JSON as the official server writes it: LangChain messages as `{...data, type}` (their
- * `toDict()`), not LangChain's constructor serialisation.
+ * `toDict()`), not LangChain's constructor serialisation. What JSON cannot hold — a BigInt,
+ * a cycle (a user graph's custom event or a LangChain event may carry either) — is written
+ * as a string / `"[Circular]"` instead of failing the stream; only that rare value pays for
+ * the second pass.
  */
 export function serialize(value: unknown): string {
-  return JSON.stringify(value ?? null, function (this: Record<string, unknown>, key: string, replaced: unknown) {
-    const raw = this[key] as { toDict?: () => { type: string; data: Record<string, unknown> } } | undefined;
-    if (raw && typeof raw === 'object' && typeof raw.toDict === 'function') {
-      const { type, data } = raw.toDict();
-      return { ...data, type };
-    }
-    return replaced;
-  });
+  try {
+    return JSON.stringify(value ?? null, asDict);
+  } catch {
+    const path: unknown[] = [];
+    return JSON.stringify(value ?? null, function (this: unknown, key: string, replaced: unknown) {
+      // The replacer runs depth first: drop the ancestors we have left.
+      while (path.length && path[path.length - 1] !== this) path.pop();
+      const out = asDict.call(this as Record<string, unknown>, key, replaced);
+      if (typeof out === 'bigint') return out.toString();
+      if (out && typeof out === 'object') {
+        if (path.includes(out)) return '[Circular]';
+        path.push(out);
+      }
+      return out;
+    });
+  }
+}
+
+function asDict(this: Record<string, unknown>, key: string, replaced: unknown): unknown {
+  const raw = this[key] as { toDict?: () => { type: string; data: Record<string, unknown> } } | undefined;
+  if (raw && typeof raw === 'object' && typeof raw.toDict === 'function') {
+    const { type, data } = raw.toDict();
+    return { ...data, type };
+  }
+  return replaced;
 }
 
 /** Riser's run statuses in the official vocabulary: a run that paused for a human succeeded; a cancelled one was interrupted. */
