@@ -26,8 +26,9 @@ export const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> =
 
 /**
  * Executes one run's graph, detached from any connection: `graph.stream()` for the graph's
- * own modes (always `updates`, to see interrupts) and Riser's token handler for messages,
- * all appended to the run's log in the order they happen.
+ * own modes (always `updates`, to see interrupts), or `graph.streamEvents()` when the run
+ * asks for LangChain's `events` too, and Riser's token handler for messages, all appended to
+ * the run's log in the order they happen.
  */
 @Injectable()
 export class RunExecutor {
