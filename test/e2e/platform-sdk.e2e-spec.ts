@@ -247,6 +247,36 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(parts[parts.length - 1].event).toBe('end');
   });
 
+  it('streams debug, tasks and checkpoints events in the shapes the SDK types promise', async () => {
+    const thread = await client.threads.create();
+    const parts = await collect(
+      client.runs.stream(thread.thread_id, 'agent', {
+        input: { messages: [{ role: 'user', content: 'hello there' }] },
+        streamMode: ['debug', 'tasks', 'checkpoints'],
+      }) as AsyncIterable<Part>,
+    );
+    const of = (event: string) => parts.filter((p) => p.event === event).map((p) => p.data);
+    // TasksStreamEvent: a task starts ({id, name, input, triggers}) then ends ({id, name, result}).
+    const tasks = of('tasks');
+    expect(tasks[0]).toMatchObject({ id: expect.any(String), name: 'agent', input: expect.any(Object), triggers: expect.any(Array) });
+    expect(tasks.find((t) => t.id === tasks[0].id && 'result' in t)).toMatchObject({ name: 'agent', result: expect.anything() });
+    // CheckpointsStreamEvent: {values, next, config, metadata, tasks}.
+    const checkpoints = of('checkpoints');
+    expect(checkpoints.length).toBeGreaterThanOrEqual(2);
+    for (const c of checkpoints) {
+      expect(c).toMatchObject({ values: expect.any(Object), next: expect.any(Array), metadata: expect.any(Object), tasks: expect.any(Array) });
+      expect(c.config.configurable).toMatchObject({ thread_id: thread.thread_id, checkpoint_id: expect.any(String) });
+    }
+    const last = checkpoints[checkpoints.length - 1];
+    expect(last.next).toEqual([]);
+    expect(lastAiText(last.values)).toContain('hello there');
+    const state = await client.threads.getState(thread.thread_id);
+    expect(last.config.configurable.checkpoint_id).toBe(state.checkpoint.checkpoint_id);
+    // DebugStreamEvent: LangGraph's debug chunks, checkpoints and tasks alike.
+    expect(new Set(of('debug').map((d) => d.type))).toEqual(new Set(['checkpoint', 'task', 'task_result']));
+    expect(parts[parts.length - 1].event).toBe('end');
+  });
+
   it('delays a run with after_seconds: pending and holding its thread until due; cancelled before it starts, it never runs', async () => {
     const thread = await client.threads.create();
     const input = { messages: [{ role: 'user', content: 'later, please' }] };
