@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createTestDatabase, frameData, openSse, tokenFactory, bearer, type SseFrame } from '@riser/testing';
+import { createTestDatabase, frameData, jsonClient, openSse, tokenFactory, bearer, type SseFrame } from '@riser/testing';
 import { queryDb } from '../support/db.js';
 import { rawSse } from '../support/raw-sse.js';
 import { until } from '../support/wait.js';
@@ -58,13 +58,14 @@ describe('SIGTERM with a delayed run (after_seconds) not yet due', () => {
     const { env, db } = await processEnv({ SHUTDOWN_GRACE_MS: '30000' });
     const riser = await startRiserProcess(env);
     try {
-      const created = await fetch(`${riser.url}/threads/delayed-term/runs`, {
-        method: 'POST',
-        headers: { ...bearer(token), 'content-type': 'application/json' },
-        body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'in an hour' }] }, after_seconds: 3600, if_not_exists: 'create' }),
+      const created = await jsonClient(riser.url, bearer(token)).post('/threads/delayed-term/runs', {
+        assistant_id: 'agent',
+        input: { messages: [{ role: 'user', content: 'in an hour' }] },
+        after_seconds: 3600,
+        if_not_exists: 'create',
       });
       expect(created.status).toBe(200);
-      expect(await created.json()).toMatchObject({ status: 'pending' });
+      expect(created.body).toMatchObject({ status: 'pending' });
       const stoppingAt = Date.now();
       riser.child.kill('SIGTERM');
       expect(await riser.exited).toEqual({ code: 0, signal: null });

@@ -42,9 +42,8 @@ export class PlatformRunsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Observable<MessageEvent>> {
-    const { run, modes } = await this.platform.start(principal, params.thread_id, payload);
+    const { run, modes } = await this.start(principal, params.thread_id, payload, reply);
     // Location lets the SDK reconnect by itself (GET …/stream with Last-Event-ID).
-    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
     return this.sse.follow(run, reply.raw, 0, platformSse(modes));
   }
@@ -52,8 +51,7 @@ export class PlatformRunsController {
   @Sse('runs/stream', { method: RequestMethod.POST })
   @HttpCode(200)
   async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { run, modes } = await this.platform.start(principal, undefined, payload);
-    reply.header('Content-Location', `/runs/${run.runId}`);
+    const { run, modes } = await this.start(principal, undefined, payload, reply);
     return this.sse.follow(run, reply.raw, 0, platformSse(modes));
   }
 
@@ -66,8 +64,7 @@ export class PlatformRunsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { run } = await this.platform.start(principal, params.thread_id, payload);
-    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    const { run } = await this.start(principal, params.thread_id, payload, reply);
     return toPlatformRun(run.record);
   }
 
@@ -80,8 +77,7 @@ export class PlatformRunsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { run } = await this.platform.start(principal, params.thread_id, payload);
-    reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
+    const { run } = await this.start(principal, params.thread_id, payload, reply);
     return this.platform.result(principal, run);
   }
 
@@ -89,8 +85,7 @@ export class PlatformRunsController {
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async statelessWait(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { run } = await this.platform.start(principal, undefined, { ...payload, on_completion: 'keep' });
-    reply.header('Content-Location', `/runs/${run.runId}`);
+    const { run } = await this.start(principal, undefined, { ...payload, on_completion: 'keep' }, reply);
     const result = await this.platform.result(principal, run);
     if ((payload.on_completion ?? 'delete') === 'delete') await this.threads.delete(principal, run.threadId).catch(() => undefined);
     return result;
@@ -167,6 +162,14 @@ export class PlatformRunsController {
     if (!(await this.threads.deleteRun(run.runId))) throw new RunError(RunErrorCode.runActive, `run ${run.runId} is still active; cancel it first`);
     reply.status(204);
     return undefined;
+  }
+
+  /** Starts a run and says where it lives (`Content-Location`), as the official server does. */
+  private async start(principal: Principal, threadId: string | undefined, payload: RunCreate, reply: FastifyReply) {
+    const started = await this.platform.start(principal, threadId, payload);
+    const { run } = started;
+    reply.header('Content-Location', threadId ? `/threads/${run.threadId}/runs/${run.runId}` : `/runs/${run.runId}`);
+    return started;
   }
 
   private async record(principal: Principal, threadId: string, runId: string): Promise<RunRecord> {
