@@ -176,6 +176,18 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect((await api.post('/threads/not-a-thread/runs', { assistant_id: 'agent' })).status).toBe(404);
     expect((await api.get('/runs/crons')).body).toMatchObject({ error: 'not_implemented' });
     expect((await api.post('/store/items/search', {})).status).toBe(404);
+
+    // A run says where it lives; while it holds the thread, another is refused with 409.
+    const held = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', input: { messages: [] }, after_seconds: 60 });
+    expect(held.status).toBe(200);
+    expect(held.headers.get('content-location')).toBe(`/threads/${thread.thread_id}/runs/${held.body.run_id}`);
+    const busy = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', input: { messages: [] } });
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({ error: 'thread_busy' });
+    expect((await api.post(`/threads/${thread.thread_id}/runs/${held.body.run_id}/cancel?wait=true`, {})).status).toBe(204);
+    const stateless = await api.post('/runs/wait', { assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'hi' }] } });
+    expect(stateless.status).toBe(200);
+    expect(stateless.headers.get('content-location')).toMatch(/^\/runs\/[0-9a-f-]{36}$/);
   });
 
   it('streams custom and subgraph events of a user graph as the official server names them', async () => {
