@@ -97,4 +97,23 @@ describe('RiserPostgresSaver', () => {
     for await (const state of graph.getStateHistory(config)) history.push(state);
     expect(history.length).toBeGreaterThan(6);
   });
+
+  it('keeps two branches forked from one checkpoint apart when they are read back', async () => {
+    const riser = new RiserPostgresSaver(pool);
+    await riser.setup();
+    const graph = await createDemoAgent({ tokenDelayMs: 0 });
+    graph.checkpointer = riser;
+    const config: RunnableConfig = { configurable: { thread_id: 'forked' } };
+    await graph.invoke({ messages: [{ role: 'user', content: 'first' }] }, config);
+    const fork = (await graph.getState(config)).config;
+    await graph.invoke({ messages: [{ role: 'user', content: 'branch A' }] }, fork);
+    const headA = (await graph.getState(config)).config;
+    // Same base, same number of steps: with counting versions, B's blobs were dropped as A's.
+    await graph.invoke({ messages: [{ role: 'user', content: 'branch B' }] }, fork);
+    const contents = async (at: RunnableConfig) => (await graph.getState(at)).values.messages.map((m: { content: unknown }) => m.content);
+    expect((await contents(config)).slice(2)).toEqual(['branch B', expect.stringContaining('You said "branch B"')]);
+    expect((await contents(headA)).slice(2)).toEqual(['branch A', expect.stringContaining('You said "branch A"')]);
+    expect(riser.getNextVersion(3)).toBeGreaterThan(3);
+    expect(riser.getNextVersion(3)).toBeLessThan(4.9991);
+  });
 });

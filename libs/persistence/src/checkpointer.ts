@@ -22,6 +22,20 @@ export class RiserPostgresSaver extends PostgresSaver {
     super(writePool, undefined, { schema: SCHEMA });
   }
 
+  /**
+   * Channel versions that two branches of one thread do not share. LangGraph JS's default
+   * versions count 1, 2, 3… per channel, so two runs forked from one checkpoint (a run from
+   * an earlier `checkpoint`, an edited message) mint the same versions, and
+   * `checkpoint_blobs` — keyed by version, `ON CONFLICT DO NOTHING` — keeps the first
+   * branch's values for both: the second branch reads the first one's state back
+   * (langgraphjs#1812). The next integer plus a random fraction stays a number, ordered as
+   * before and comparable with the integer versions already stored, and makes a collision
+   * between branches improbable, as the Python saver's random suffix does.
+   */
+  override getNextVersion(current: number | undefined): number {
+    return Math.floor(current ?? 0) + 1 + Math.random() * 0.999;
+  }
+
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error('Missing "configurable" field in "config" param');
     const { thread_id, checkpoint_ns = '', checkpoint_id } = config.configurable;
