@@ -42,6 +42,9 @@ export class RunExecutor {
     const modes = [...new Set<string>(['updates', ...(request.streamModes ?? [])])].filter((m) => m !== 'custom' && m !== 'events') as StreamMode[];
     const subgraphs = request.subgraphs ?? false;
     const interrupts: InterruptInfo[] = [];
+    // The graph paused: at interrupt() (with values), or at a breakpoint (interrupt_before /
+    // interrupt_after), which LangGraph reports as an empty `__interrupt__` list.
+    let paused = false;
     const callbacks =
       request.messages === 'none'
         ? []
@@ -72,12 +75,12 @@ export class RunExecutor {
         : ((await graph.stream(input, options)) as AsyncIterable<unknown[]>);
       for await (const chunk of chunks) {
         const [ns, mode, payload] = (subgraphs ? chunk : [[], ...chunk]) as [string[], string, unknown];
-        if (mode === 'updates') collectInterrupts(payload, ns, interrupts);
+        if (mode === 'updates' && collectInterrupts(payload, ns, interrupts)) paused = true;
         if (recorded.has(mode)) {
           run.log.append({ event: 'stream', data: { mode, payload }, ...(ns.length && { ns }) });
         }
       }
-      return { status: interrupts.length ? 'interrupted' : 'success', interrupts };
+      return { status: paused ? 'interrupted' : 'success', interrupts };
     } catch (err) {
       if (run.stopReason) return { ...STOPPED[run.stopReason], interrupts: [] };
       this.logger.warn({ msg: 'run failed', run_id: run.runId, thread_id: run.threadId, err: describe(err) });
@@ -145,14 +148,16 @@ function withoutCallbacks(chunk: unknown[]): unknown[] {
   return [...chunk.slice(0, -1), cleaned];
 }
 
-function collectInterrupts(payload: unknown, ns: string[], into: InterruptInfo[]): void {
+/** Adds the update's interrupts to `into`; `true` when the update says the graph paused. */
+function collectInterrupts(payload: unknown, ns: string[], into: InterruptInfo[]): boolean {
   const list = (payload as { __interrupt__?: unknown } | null)?.__interrupt__;
-  if (!Array.isArray(list)) return;
+  if (!Array.isArray(list)) return false;
   for (const item of list as { id?: string; interrupt_id?: string; value?: unknown; when?: string }[]) {
     const id = item.id ?? item.interrupt_id;
     if (!id || into.some((known) => known.id === id)) continue;
     into.push({ id, value: item.value, ...(item.when && { when: item.when }), ...(ns.length && { ns }) });
   }
+  return true;
 }
 
 /**
