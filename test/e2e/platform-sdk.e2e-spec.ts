@@ -132,6 +132,100 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect((await service.threads.get(own.thread_id)).thread_id).toBe(own.thread_id);
   });
 
+  it('manages threads as the SDK does: /ok and /info, if_exists, metadata updates, state updates as a node, delete', async () => {
+    expect(await (await fetch(`${riser.url}/ok`)).json()).toEqual({ ok: true });
+    expect((await fetch(`${riser.url}/info`)).status).toBe(200);
+
+    const threadId = crypto.randomUUID();
+    const created = await client.threads.create({ threadId, metadata: { owner: 'team-a' }, ifExists: 'raise' });
+    expect(created).toMatchObject({ thread_id: threadId, status: 'idle', metadata: { owner: 'team-a' } });
+    await expect(client.threads.create({ threadId, ifExists: 'raise' })).rejects.toThrow(/409/);
+    expect(await client.threads.create({ threadId, metadata: { owner: 'other' }, ifExists: 'do_nothing' })).toMatchObject({ metadata: { owner: 'team-a' } });
+
+    expect(await client.threads.update(threadId, { metadata: { stage: 'review' } })).toMatchObject({ metadata: { owner: 'team-a', stage: 'review' } });
+    expect((await client.threads.get(threadId)).metadata).toMatchObject({ owner: 'team-a', stage: 'review' });
+
+    await client.runs.wait(threadId, 'agent', { input: { messages: [{ role: 'user', content: 'first words' }] } });
+    const before = await client.threads.getState(threadId);
+    // The official server answers {checkpoint}; the SDK's type says {configurable}.
+    const updated = (await client.threads.updateState(threadId, { values: { messages: [{ role: 'ai', content: 'written by an operator' }] }, asNode: 'agent' })) as unknown as {
+      checkpoint: { checkpoint_id: string };
+    };
+    const after = await client.threads.getState(threadId);
+    expect(after.checkpoint.checkpoint_id).toBe(updated.checkpoint.checkpoint_id);
+    expect(after.checkpoint.checkpoint_id).not.toBe(before.checkpoint.checkpoint_id);
+    expect(lastAiText(after.values)).toBe('written by an operator');
+    expect((after.values as any).messages).toHaveLength((before.values as any).messages.length + 1);
+    expect(after.metadata).toMatchObject({ source: 'update' });
+
+    await client.threads.delete(threadId);
+    await expect(client.threads.get(threadId)).rejects.toThrow(/404/);
+    await expect(client.threads.getState(threadId)).rejects.toThrow(/404/);
+  });
+
+  it('runs with interrupt_before, command update + goto, the legacy messages mode, Last-Event-ID -1, and deletes a run', async () => {
+    const thread = await client.threads.create();
+    // A breakpoint before the tools node: the run stops there, with no interrupt value.
+    await client.runs.wait(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'refund order B-4 $8' }] }, interruptBefore: ['tools'] });
+    const paused = await client.threads.getState(thread.thread_id);
+    expect(paused.next).toEqual(['tools']);
+    expect(paused.tasks[0].interrupts).toEqual([]);
+    expect((await client.threads.get(thread.thread_id)).status).toBe('interrupted');
+    // Going on (no input) runs the tool, which asks for approval.
+    await client.runs.wait(thread.thread_id, 'agent', { input: null });
+    const asking = await client.threads.getState(thread.thread_id);
+    expect(asking.tasks[0].interrupts[0].value).toMatchObject({ action: 'issue_refund', args: { order_id: 'B-4', amount: 8 } });
+
+    // command.update + goto: a message written into the state, then the agent node runs on it.
+    const other = await client.threads.create();
+    await client.runs.wait(other.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'hello' }] } });
+    const jumped: any = await client.runs.wait(other.thread_id, 'agent', {
+      command: { update: { messages: [{ role: 'user', content: 'jump straight to the agent' }] }, goto: 'agent' },
+    });
+    expect(lastAiText(jumped)).toContain('jump straight to the agent');
+
+    // A run from an earlier checkpoint (editing the conversation): it branches from there.
+    const edited = await client.threads.create();
+    await client.runs.wait(edited.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'first question' }] } });
+    await client.runs.wait(edited.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'second question' }] } });
+    const history = await client.threads.getHistory(edited.thread_id, { limit: 50 });
+    const afterFirst = history.find((h) => (h.values as any).messages?.length === 2 && h.next.length === 0)!;
+    const branched: any = await client.runs.wait(edited.thread_id, 'agent', {
+      input: { messages: [{ role: 'user', content: 'a different second question' }] },
+      checkpoint: afterFirst.checkpoint,
+    });
+    expect(branched.messages.map((m: any) => m.content)).toEqual([
+      'first question',
+      (afterFirst.values as any).messages[1].content,
+      'a different second question',
+      expect.stringContaining('a different second question'),
+    ]);
+
+    // Legacy "messages": metadata once per message, growing partials, complete messages.
+    const legacy = await collect(
+      client.runs.stream(other.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'the old way' }] }, streamMode: 'messages' }) as AsyncIterable<Part>,
+    );
+    const partials = legacy.filter((p) => p.event === 'messages/partial').map((p) => p.data[0]);
+    expect(legacy.filter((p) => p.event === 'messages/metadata').length).toBeGreaterThanOrEqual(1);
+    expect(partials.length).toBeGreaterThan(3);
+    expect(partials[1].content.startsWith(partials[0].content)).toBe(true);
+    const completed = legacy.filter((p) => p.event === 'messages/complete').flatMap((p) => p.data);
+    const finalAi = completed.filter((m: any) => m.type === 'ai').pop();
+    expect(finalAi.content).toBe(partials[partials.length - 1].content);
+    expect(finalAi.content).toContain('the old way');
+
+    // Last-Event-ID -1: the whole run again, from its first event.
+    const runs = await client.runs.list(other.thread_id);
+    const latest = runs[0];
+    const replay = await collect(client.runs.joinStream(other.thread_id, latest.run_id, { lastEventId: '-1', streamMode: ['values'] }) as AsyncIterable<Part>);
+    expect(replay[0]).toMatchObject({ id: '1', event: 'metadata' });
+    expect(replay[replay.length - 1].event).toBe('end');
+
+    await client.runs.delete(other.thread_id, latest.run_id);
+    await expect(client.runs.get(other.thread_id, latest.run_id)).rejects.toThrow(/404/);
+    expect((await client.runs.list(other.thread_id)).map((r) => r.run_id)).not.toContain(latest.run_id);
+  });
+
   it('cancels a background run; joins a running stream mid-way, and from a Last-Event-ID', async () => {
     const slow = await startRiser({ databaseUrl: riser.databaseUrl, env: { JWT_SECRET: riser.env.JWT_SECRET, DEMO_TOKEN_DELAY_MS: '40' } });
     try {
@@ -155,6 +249,16 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
       await sdk.runs.cancel(thread.thread_id, doomed.run_id, true);
       expect((await sdk.runs.get(thread.thread_id, doomed.run_id)).status).toBe('interrupted');
       expect((await sdk.threads.get(thread.thread_id)).status).toBe('idle');
+
+      // action=rollback: what the cancelled run wrote is gone; the thread is as it was before it.
+      const before = await sdk.threads.getState(thread.thread_id);
+      const undone = await sdk.runs.create(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'take this back' }] } });
+      await until(async () => (await sdk.threads.getState(thread.thread_id)).checkpoint.checkpoint_id, (id) => id !== before.checkpoint.checkpoint_id, 5000);
+      await sdk.runs.cancel(thread.thread_id, undone.run_id, true, 'rollback');
+      expect((await sdk.runs.get(thread.thread_id, undone.run_id)).status).toBe('interrupted');
+      const rolledBack = await sdk.threads.getState(thread.thread_id);
+      expect(rolledBack.checkpoint.checkpoint_id).toBe(before.checkpoint.checkpoint_id);
+      expect(rolledBack.values).toEqual(before.values);
     } finally {
       await slow.close();
     }
