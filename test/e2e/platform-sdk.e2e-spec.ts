@@ -226,6 +226,45 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect((await client.runs.list(other.thread_id)).map((r) => r.run_id)).not.toContain(latest.run_id);
   });
 
+  it('streams stateless runs, a graph failure as an error event, resumes by interrupt id, and answers GET history', async () => {
+    const stateless = await collect(
+      client.runs.stream(null, 'agent', { input: { messages: [{ role: 'user', content: 'no thread needed' }] }, streamMode: 'values' }) as AsyncIterable<Part>,
+    );
+    expect(stateless.map((p) => p.event)).toEqual(['metadata', ...stateless.slice(1, -1).map(() => 'values'), 'end']);
+    expect(lastAiText(stateless[stateless.length - 2].data)).toContain('no thread needed');
+
+    const thread = await client.threads.create();
+    const failed = await collect(client.runs.stream(thread.thread_id, 'failing', { input: { messages: [{ role: 'user', content: 'x' }] } }) as AsyncIterable<Part>);
+    const error = failed.find((p) => p.event === 'error')!;
+    expect(error.data).toEqual({ error: 'graph_error', message: expect.any(String) });
+    expect(JSON.stringify(failed)).not.toContain('hunter2');
+    expect((await client.threads.get(thread.thread_id)).status).toBe('error');
+
+    // The raw response: SSE headers, and where the run lives.
+    const api = jsonClient(riser.url, bearer(riser.token('alice', { tenant: 'acme' })));
+    const asking = (await api.post('/threads', {})).body.thread_id;
+    const res = await fetch(`${riser.url}/threads/${asking}/runs/stream`, {
+      method: 'POST',
+      headers: { ...bearer(riser.token('alice', { tenant: 'acme' })), 'content-type': 'application/json' },
+      body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'refund order K-5 $6' }] } }),
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const runId = /^\/threads\/[^/]+\/runs\/([0-9a-f-]{36})$/.exec(res.headers.get('content-location') ?? '')?.[1];
+    expect(runId).toBeDefined();
+    expect(res.headers.get('location')).toBe(`/threads/${asking}/runs/${runId}/stream`);
+    expect(await res.text()).toMatch(/event: end\n/);
+
+    // command.resume as a map keyed by interrupt id.
+    const interruptId = (await client.threads.getState(asking)).tasks[0].interrupts[0].id!;
+    const done: any = await client.runs.wait(asking, 'agent', { command: { resume: { [interruptId]: { decision: 'approve' } } } });
+    expect(lastAiText(done)).toBe('Done. Refund issued: $6.00 for order K-5.');
+
+    const history = await api.get(`/threads/${asking}/history?limit=2`);
+    expect(history.status).toBe(200);
+    expect(history.body).toHaveLength(2);
+    expect(history.body[0].checkpoint.checkpoint_id).toBe((await client.threads.getState(asking)).checkpoint.checkpoint_id);
+  });
+
   it('cancels a background run; joins a running stream mid-way, and from a Last-Event-ID', async () => {
     const slow = await startRiser({ databaseUrl: riser.databaseUrl, env: { JWT_SECRET: riser.env.JWT_SECRET, DEMO_TOKEN_DELAY_MS: '40' } });
     try {
