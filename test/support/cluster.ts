@@ -34,6 +34,8 @@ export interface Cluster {
   /** The replica whose process executes the run now (by the pid on the run's row). */
   executorOf(runId: string): Promise<Replica | undefined>;
   alive(replica: Replica): boolean;
+  /** Thaws every replica and restarts the dead ones, so a failed test leaves the next a whole cluster. */
+  heal(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -108,6 +110,12 @@ function cluster(replicas: Replica[], redis: TestRedis, databaseUrl: string, pro
     running.delete(p);
     return exit;
   };
+  const alive = (replica: Replica) => replica.process.child.exitCode === null && replica.process.child.signalCode === null;
+  const restartReplica = async (replica: Replica) => {
+    await stop(replica, 'SIGKILL');
+    replica.process = await startRiserProcess(replica.env);
+    running.add(replica.process);
+  };
   return {
     replicas,
     redis,
@@ -118,16 +126,18 @@ function cluster(replicas: Replica[], redis: TestRedis, databaseUrl: string, pro
     freeze: (replica) => void replica.process.child.kill('SIGSTOP'),
     thaw: (replica) => void replica.process.child.kill('SIGCONT'),
     terminate: (replica) => stop(replica, 'SIGTERM'),
-    restart: async (replica) => {
-      await stop(replica, 'SIGKILL');
-      replica.process = await startRiserProcess(replica.env);
-      running.add(replica.process);
-    },
+    restart: restartReplica,
     executorOf: async (runId) => {
       const [row] = await queryDb(databaseUrl, 'SELECT worker_pid FROM riser.runs WHERE run_id = $1', [runId]);
       return replicas.find((r) => r.process.child.pid === row?.worker_pid);
     },
-    alive: (replica) => replica.process.child.exitCode === null && replica.process.child.signalCode === null,
+    alive,
+    heal: async () => {
+      for (const replica of replicas) {
+        if (alive(replica)) replica.process.child.kill('SIGCONT');
+        else await restartReplica(replica);
+      }
+    },
     destroy: () => stopAll(replicas, cleanup),
   };
 }

@@ -5,13 +5,16 @@ export interface Followed {
   runId: string;
   /** Every numbered frame, in the order received over all connections (rejoin frames apart). */
   frames: SseFrame[];
-  /** The `{"error":"rejoin"}` frames that told the client to reconnect, with the frame before each. */
-  rejoins: { frame: SseFrame; previousId: string | undefined }[];
+  /**
+   * The `{"error":"rejoin"}` frames that told the client to reconnect, each with the id of the
+   * frame before it and whatever still came on that connection after it (nothing, if exact).
+   */
+  rejoins: { frame: SseFrame; previousId: string | undefined; after: SseFrame[] }[];
   /** Connections the client opened after the first. */
   reconnects: number;
   /** The reply as a client shows it: content frames, minus those a retry frame discards. */
   text: string;
-  /** ms since `followRun` was called when each retry frame arrived. */
+  /** Date.now() when each retry frame arrived. */
   retryAt: number[];
 }
 
@@ -21,13 +24,19 @@ export interface Followed {
  * reconnects to `baseUrl` with the last id it saw, until `[DONE]`. Frames a retry frame
  * discards are dropped from its text.
  */
-export async function followRun(baseUrl: string, token: string, first: SseResponse, deadlineMs = 60_000): Promise<Followed> {
+export async function followRun(
+  baseUrl: string,
+  token: string,
+  first: SseResponse,
+  options: { deadlineMs?: number; onFrame?: (frame: SseFrame, so: Followed) => void } = {},
+): Promise<Followed> {
+  const { deadlineMs = 60_000, onFrame = () => undefined } = options;
   const started = Date.now();
   const out: Followed = { threadId: '', runId: '', frames: [], rejoins: [], reconnects: 0, text: '', retryAt: [] };
   let stream: SseResponse | undefined = first;
   for (;;) {
     if (stream) {
-      if (await readUntilEnd(stream, out, started)) break;
+      if (await readUntilEnd(stream, out, onFrame)) break;
       stream.close();
     }
     if (Date.now() - started > deadlineMs) throw new Error(`run ${out.runId} did not end within ${deadlineMs} ms; frames: ${JSON.stringify(out.frames.map((f) => f.data))}`);
@@ -47,25 +56,34 @@ export async function followRun(baseUrl: string, token: string, first: SseRespon
 }
 
 /** Reads one connection; true once `[DONE]` arrived. */
-async function readUntilEnd(stream: SseResponse, out: Followed, started: number): Promise<boolean> {
+async function readUntilEnd(stream: SseResponse, out: Followed, onFrame: (frame: SseFrame, so: Followed) => void): Promise<boolean> {
+  let told: Followed['rejoins'][number] | undefined;
   try {
     for await (const frame of stream.frames()) {
       if (frame.data === undefined) continue;
+      // Told to rejoin: read on to the close, to see that nothing follows the rejoin frame.
+      if (told) {
+        told.after.push(frame);
+        continue;
+      }
       if (frame.data === '[DONE]') {
         out.frames.push(frame);
+        onFrame(frame, out);
         return true;
       }
       const data = JSON.parse(frame.data);
       if (data.error === 'rejoin') {
-        out.rejoins.push({ frame, previousId: out.frames[out.frames.length - 1]?.id });
-        return false;
+        told = { frame, previousId: out.frames[out.frames.length - 1]?.id, after: [] };
+        out.rejoins.push(told);
+        continue;
       }
       if (data.run_id && !out.runId) {
         out.runId = data.run_id;
         out.threadId = data.thread_id;
       }
-      if (data.retry) out.retryAt.push(Date.now() - started);
+      if (data.retry) out.retryAt.push(Date.now());
       out.frames.push(frame);
+      onFrame(frame, out);
     }
   } catch {
     // The replica died under the connection: rejoin.
