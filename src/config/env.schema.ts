@@ -50,6 +50,9 @@ export const envSchema = z.object({
   RUN_LOG_TTL_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   RUN_LEASE_MS: int(1000).default(30_000),
+  RUN_MAX_ATTEMPTS: int(1, 100).default(3),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_PREFIX: z.string().min(1).max(100).default('riser:'),
 
   SSE_HEARTBEAT_MS: int(100).default(15_000),
   SSE_HEARTBEAT_STYLE: z.enum(['comment', 'data']).default('comment'),
