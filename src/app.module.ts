@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthGuard, AuthModule } from '@riser/auth';
+import { BusModule } from '@riser/bus';
 import { PersistenceModule } from '@riser/persistence';
 import { RunCoreModule } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from './config/riser-config.js';
@@ -10,6 +11,7 @@ import { ThreadsController } from './http/chat/threads.controller.js';
 import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
+import { Shutdown } from './lifecycle/shutdown.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
@@ -29,6 +31,7 @@ export class AppModule {
         PersistenceModule.forRootAsync({ useFactory: () => config.persistence }),
         AuthModule.forRootAsync({ useFactory: () => config.auth }),
         RunCoreModule.forRootAsync({ useFactory: () => config.runCore }),
+        BusModule.forRoot(config.redis),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
       ],
       controllers: [
@@ -47,6 +50,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         SseFraming,
         ChatGateway,
+        Shutdown,
         PlatformRuns,
       ],
       exports: [RISER_CONFIG],

@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { RiserConfig } from './config/riser-config.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
 import { RiserIoAdapter } from './ws/riser-io.adapter.js';
+import { RedisConnection } from '@riser/bus';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -32,7 +33,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
-  app.useWebSocketAdapter(new RiserIoAdapter(app, config));
+  app.useWebSocketAdapter(new RiserIoAdapter(app, config, config.redis && app.get(RedisConnection)));
   const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins === '*' ? true : origins,

@@ -2,6 +2,7 @@ import '../libs/run-core/src/langchain-env.js';
 import { ConfigError, loadConfig, type RiserConfig } from './config/riser-config.js';
 import { createApp } from './configure-app.js';
 import { createRootLogger } from './logging/pino-logger.js';
+import { Shutdown } from './lifecycle/shutdown.js';
 
 async function main(): Promise<void> {
   let config: RiserConfig;
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.runCore.shutdownGraceMs + 15_000);
     deadline.unref();
-    app.close().then(
+    // Riser's own order first (src/lifecycle/shutdown.ts), then Nest closes the server and resources.
+    app
+      .get(Shutdown)
+      .run()
+      .then(() => app.close())
+      .then(
       () => {
         logger.info('shutdown complete');
         process.exit(0);

@@ -28,6 +28,8 @@ export interface RiserConfig {
   /** True when tokens are signed with the generated local dev secret. */
   usesDevSecret: boolean;
   runCore: RunCoreOptions;
+  /** Several replicas share runs through this Redis; one process without it. */
+  redis?: { url: string; prefix: string };
   sse: SseOptions;
   http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
 }
@@ -98,13 +100,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
     },
     usesDevSecret,
     runCore: {
-      worker: {
-        id: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
-        host: hostname(),
-        pid: process.pid,
-        boot: randomUUID(),
-      },
+      worker: workerIdentity(env.WORKER_ID),
       leaseMs: env.RUN_LEASE_MS,
+      takeover: !!env.REDIS_URL,
+      maxAttempts: env.RUN_MAX_ATTEMPTS,
       graphsConfigPath: graphsConfigPath && resolve(graphsConfigPath),
       demo: {
         tokenDelayMs: env.DEMO_TOKEN_DELAY_MS,
@@ -118,6 +117,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       approverRole: env.APPROVER_ROLE,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
     sse: {
       heartbeatMs: env.SSE_HEARTBEAT_MS,
       heartbeatStyle: env.SSE_HEARTBEAT_STYLE,
@@ -131,6 +131,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       trustProxy: env.TRUST_PROXY === 'true',
     },
   };
+}
+
+/**
+ * This process start: `boot` is new at every start (a restarted container has the same host
+ * and pid), and is what leases and fencing go by; the id names it in logs and attempts.
+ */
+function workerIdentity(configured: string | undefined) {
+  const boot = randomUUID();
+  return { id: configured ?? `${hostname()}-${process.pid}-${boot.slice(0, 8)}`, host: hostname(), pid: process.pid, boot };
 }
 
 function corsOrigins(env: Env): string[] | '*' {

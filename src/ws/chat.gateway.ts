@@ -1,4 +1,4 @@
-import { Inject, Logger, UseFilters, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, UseFilters, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthError, hasRole, TokenVerifier, type Principal } from '@riser/auth';
-import { ApprovalService, RunCoreEvents, RunService, ThreadService, type WatchableRun, type ThreadAudience } from '@riser/run-core';
+import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
 import { ZodPipe } from '../http/validation/zod.pipe.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
@@ -38,7 +38,7 @@ interface SocketData {
  */
 @WebSocketGateway({ namespace: '/chat' })
 @UseFilters(WsExceptionFilter)
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger('ChatGateway');
   private readonly followers = new Map<string, Set<SocketSubscriptions>>();
   private readonly subscriptions = new Subscription();
@@ -66,7 +66,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         this.server.to(audience({ tenant, ownerSub })).emit('approval.decided', payload),
       ),
     );
-    this.subscriptions.add(this.events.runStarted$.subscribe((run) => this.onRunStarted(run)));
+    this.subscriptions.add(this.runs.admitted$.subscribe((run) => void this.onRunAdmitted(run)));
   }
 
   handleConnection(socket: Socket): void {
@@ -82,8 +82,16 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     subs.close();
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.subscriptions.unsubscribe();
+  }
+
+  /**
+   * Shutdown: the sockets of this replica are closed (their clients reconnect to another
+   * one); `local` so that, with the Redis adapter, other replicas' sockets stay.
+   */
+  closeSockets(): void {
+    this.server?.local.disconnectSockets(true);
   }
 
   /** A new token for a long-lived socket, before the old one expires. */
@@ -183,13 +191,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     set.add(subs);
   }
 
-  /** Thread followers get every new run on the thread, from its first event. */
-  private onRunStarted(run: WatchableRun): void {
-    const set = this.followers.get(run.threadId);
+  /** Thread followers get every new run on the thread, from its first event, whichever replica admitted it. */
+  private async onRunAdmitted({ runId, threadId }: { runId: string; threadId: string }): Promise<void> {
+    const set = this.followers.get(threadId);
     if (!set?.size) return;
-    setImmediate(() => {
-      for (const subs of set) subs.followRun(run);
-    });
-    this.logger.debug({ msg: 'run fanned out to thread followers', run_id: run.runId, followers: set.size });
+    const run = await this.runs.byId(runId).catch(() => undefined);
+    if (!run) return;
+    for (const subs of set) subs.followRun(run);
+    this.logger.debug({ msg: 'run fanned out to thread followers', run_id: runId, followers: set.size });
   }
 }

@@ -13,6 +13,8 @@ export function socketMessage(event: RunEvent, runId: string): Record<string, un
       return event.data.role === 'ai' && event.data.text ? { content: event.data.text, run_id: runId, seq } : undefined;
     case 'interrupt':
       return { interrupt: true, interrupts: event.data.interrupts.map(({ id, value }) => ({ id, value })), run_id: runId, seq };
+    case 'retry':
+      return { retry: event.data, run_id: runId, seq };
     case 'error':
       return { error: event.data.code, message: event.data.message, run_id: runId, seq };
     case 'end':

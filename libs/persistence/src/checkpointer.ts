@@ -18,6 +18,9 @@ const SCHEMA = 'riser';
  * as the transaction it replaces was.
  */
 export class RiserPostgresSaver extends PostgresSaver {
+  /** Set by the run core: refuses writes from a process that lost a run's lease. */
+  fence?: CheckpointFence;
+
   constructor(private readonly writePool: pg.Pool) {
     super(writePool, undefined, { schema: SCHEMA });
   }
@@ -39,6 +42,10 @@ export class RiserPostgresSaver extends PostgresSaver {
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error('Missing "configurable" field in "config" param');
     const { thread_id, checkpoint_ns = '', checkpoint_id } = config.configurable;
+    // The seq of the run's last event when this checkpoint was taken, kept in the checkpoint
+    // itself: a replica that resumes from it knows which frames it will produce again.
+    const seq = this.fence?.check(thread_id);
+    if (seq !== undefined) metadata = { ...metadata, riser_seq: seq } as CheckpointMetadata;
     const serializedCheckpoint = this._dumpCheckpoint(checkpoint);
     const [blobs, serializedMetadata] = await Promise.all([
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
@@ -64,6 +71,7 @@ export class RiserPostgresSaver extends PostgresSaver {
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (!writes.length) return;
+    this.fence?.check(config.configurable?.thread_id);
     const upsert = writes.every((w) => w[0] in WRITES_IDX_MAP);
     const dumped = await this._dumpWrites(
       config.configurable?.thread_id,
@@ -88,6 +96,15 @@ export class RiserPostgresSaver extends PostgresSaver {
       values,
     );
   }
+}
+
+/**
+ * Guards checkpoint writes of threads whose runs execute here: `check` throws when this
+ * process no longer holds the run's lease (it froze past it, or lost its network), so a run
+ * taken over by another replica is never written by two; else it returns the run's last seq.
+ */
+export interface CheckpointFence {
+  check(threadId: string): number | undefined;
 }
 
 /** Appends a row's values and returns its `($n, $n+1, …)`. */

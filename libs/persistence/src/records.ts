@@ -40,9 +40,26 @@ export interface RunRecord {
   leaseExpiresAt: Date | null;
   lastSeq: number | null;
   baseCheckpointId: string | null;
+  /** 1 for the first execution; each takeover by another process start adds one (the fencing token). */
+  attempt: number;
+  /** Who executed each attempt, from when, and how it ended. */
+  attempts: RunAttempt[];
+  /** What to execute (the run core's request), so any replica can claim or resume the run. */
+  request: Record<string, unknown> | null;
+  /** When a pending run may start (after_seconds). */
+  dueAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   endedAt: Date | null;
+}
+
+export interface RunAttempt {
+  attempt: number;
+  worker: string;
+  boot: string;
+  started_at: string;
+  /** The run's status, or `lost` (lease ran out) or `handed_back` (its replica shut down). */
+  outcome?: string;
 }
 
 /** The process executing a run: its id, host and pid, and a random id per process start. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Queryable } from './database.js';
 import { approvalFromJson, threadFromJson, type ApprovalRow, type ThreadRow } from './row-mapping.js';
-import type { ApprovalRecord, Owner, RunRecord, RunStatus, ThreadRecord, ThreadStatus, WorkerIdentity } from './records.js';
+import type { ApprovalRecord, Owner, RunAttempt, RunRecord, RunStatus, ThreadRecord, WorkerIdentity } from './records.js';
 
 export interface RunRow {
   run_id: string;
@@ -22,6 +22,10 @@ export interface RunRow {
   lease_expires_at: Date | null;
   last_seq: number | null;
   base_checkpoint_id: string | null;
+  attempt: number;
+  attempts: RunAttempt[];
+  request: Record<string, unknown> | null;
+  due_at: Date | null;
   created_at: Date;
   updated_at: Date;
   ended_at: Date | null;
@@ -42,12 +46,16 @@ export const toRecord = (row: RunRow): RunRecord => ({
   leaseExpiresAt: row.lease_expires_at,
   lastSeq: row.last_seq,
   baseCheckpointId: row.base_checkpoint_id,
+  attempt: row.attempt ?? 1,
+  attempts: row.attempts ?? [],
+  request: row.request ?? null,
+  dueAt: row.due_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   endedAt: row.ended_at,
 });
 
-/** What admitting a run onto a thread needs (see `riser.admit_run`). */
+/** What admitting a run onto a thread needs (see `riser_rules.admit_run`). */
 export interface Admission {
   runId: string;
   threadId: string;
@@ -63,8 +71,10 @@ export interface Admission {
   multitaskStrategy: string;
   worker: WorkerIdentity;
   leaseMs: number;
-  /** Due later (`after_seconds`): admitted `pending` even on a free thread. */
-  delayed?: boolean;
+  /** Due this many ms after admission (`after_seconds`): admitted `pending` even on a free thread. */
+  delayMs?: number;
+  /** What to execute, for whichever replica claims the run. */
+  request: Record<string, unknown>;
 }
 
 export type AdmissionResult =
@@ -73,11 +83,23 @@ export type AdmissionResult =
   | { outcome: 'not_found' | 'forbidden' }
   | { outcome: 'busy'; runningRunId: string | undefined };
 
+export interface RunEnding {
+  status: RunStatus;
+  error?: { code: string; message: string };
+  lastSeq?: number;
+  interrupts?: { id: string; value: unknown }[];
+  /** Fencing: only this process start, holding this attempt, may end the run. */
+  fence?: { boot: string; attempt: number };
+  /** End it only if it has not started yet (cancelling a queued or delayed run). */
+  onlyPending?: boolean;
+}
+
+/** Runs in Postgres: admission, ending, claims, leases and takeovers (see rules/run-rules.ts). */
 @Injectable()
 export class RunStore {
   constructor(private readonly db: Database) {}
 
-  /** Admits a run in one round trip (`riser.admit_run`); works alone or inside a transaction. */
+  /** Admits a run in one round trip; works alone or inside a transaction. */
   async admit(q: Queryable, a: Admission): Promise<AdmissionResult> {
     const { rows } = await q.query<{
       outcome: AdmissionResult['outcome'];
@@ -85,14 +107,11 @@ export class RunStore {
       run: RunRow | null;
       cancelled: ApprovalRow[] | null;
       queued: boolean | null;
-    }>(
-      `SELECT * FROM riser.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        a.threadId, a.owner.sub, a.owner.tenant, a.isApprover, a.intent, JSON.stringify(a.threadMetadata ?? {}),
-        a.runId, a.assistantId, JSON.stringify(a.kwargs), JSON.stringify(a.metadata ?? {}), a.multitaskStrategy,
-        a.worker.id, a.worker.host, a.worker.pid, a.worker.boot, a.leaseMs, a.delayed ?? false,
-      ],
-    );
+    }>(`SELECT * FROM riser_rules.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
+      a.threadId, a.owner.sub, a.owner.tenant, a.isApprover, a.intent, JSON.stringify(a.threadMetadata ?? {}),
+      a.runId, a.assistantId, JSON.stringify(a.kwargs), JSON.stringify(a.metadata ?? {}), a.multitaskStrategy,
+      JSON.stringify(a.worker), a.leaseMs, a.delayMs ?? 0, JSON.stringify(a.request),
+    ]);
     const row = rows[0];
     switch (row.outcome) {
       case 'admitted':
@@ -110,22 +129,26 @@ export class RunStore {
     }
   }
 
-  /** Records a run's end, its thread's status and its interrupts as pending approvals, in one round trip. */
-  async finish(
-    runId: string,
-    end: { status: RunStatus; error?: { code: string; message: string }; lastSeq?: number; threadStatus: ThreadStatus; interrupts?: { id: string; value: unknown }[] },
-    q: Queryable = this.db,
-  ): Promise<ApprovalRecord[]> {
-    const { rows } = await q.query<ApprovalRow>(`SELECT * FROM riser.finish_run($1, $2, $3, $4, $5, $6, $7)`, [
-      runId,
-      end.status,
-      end.error?.code ?? null,
-      end.error?.message ?? null,
-      end.lastSeq ?? null,
-      end.threadStatus,
-      JSON.stringify(end.interrupts ?? []),
-    ]);
-    return rows.map(approvalFromJson);
+  /**
+   * Records a run's end, settles its thread and adds its interrupts as pending approvals, in
+   * one round trip. `ended: false` when the run had ended already or the fence refused it.
+   */
+  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[] }> {
+    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[] }>(
+      `SELECT * FROM riser_rules.finish_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        runId,
+        end.fence?.boot ?? null,
+        end.fence?.attempt ?? null,
+        end.onlyPending ?? false,
+        end.status,
+        end.error?.code ?? null,
+        end.error?.message ?? null,
+        end.lastSeq ?? null,
+        JSON.stringify(end.interrupts ?? []),
+      ],
+    );
+    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson) };
   }
 
   async get(runId: string, q: Queryable = this.db): Promise<RunRecord | undefined> {
@@ -141,10 +164,19 @@ export class RunStore {
     return rows[0] && toRecord(rows[0]);
   }
 
-  async listForThread(
-    threadId: string,
-    filter: { limit: number; offset: number; status?: RunStatus[] },
-  ): Promise<RunRecord[]> {
+  /** The thread's running run, else its oldest pending one, else its latest. */
+  async currentForThread(threadId: string): Promise<RunRecord | undefined> {
+    const { rows } = await this.db.query<RunRow>(
+      `SELECT * FROM riser.runs WHERE thread_id = $1
+        ORDER BY (status = 'running') DESC, (status = 'pending') DESC,
+                 CASE WHEN status = 'pending' THEN created_at END ASC, created_at DESC, run_id DESC
+        LIMIT 1`,
+      [threadId],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async listForThread(threadId: string, filter: { limit: number; offset: number; status?: RunStatus[] }): Promise<RunRecord[]> {
     const values: unknown[] = [threadId, filter.limit, filter.offset];
     let status = '';
     if (filter.status?.length) {
@@ -160,61 +192,53 @@ export class RunStore {
 
   /** Deletes a run that has ended; `false` when it is unknown or still active. */
   async deleteEnded(runId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `DELETE FROM riser.runs WHERE run_id = $1 AND status NOT IN ('pending', 'running')`,
-      [runId],
-    );
+    const { rowCount } = await this.db.query(`DELETE FROM riser.runs WHERE run_id = $1 AND status NOT IN ('pending', 'running')`, [runId]);
     return (rowCount ?? 0) > 0;
   }
 
-  /** A queued run's turn came: it runs now (the one-running-per-thread index still holds). */
-  async promote(runId: string, leaseMs: number): Promise<boolean> {
-    try {
-      const { rowCount } = await this.db.query(
-        `UPDATE riser.runs SET status = 'running', updated_at = now(),
-                lease_expires_at = now() + make_interval(secs => $2 / 1000.0)
-         WHERE run_id = $1 AND status = 'pending'`,
-        [runId, leaseMs],
-      );
-      return (rowCount ?? 0) > 0;
-    } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'runs_one_running_per_thread') return false;
-      throw err;
-    }
+  /** Starts the oldest claimable pending run on `worker` (see `riser_rules.claim_pending`). */
+  async claimPending(worker: WorkerIdentity, leaseMs: number, onlyBoot?: string): Promise<RunRecord | undefined> {
+    const { rows } = await this.db.query<RunRow>(`SELECT * FROM riser_rules.claim_pending($1, $2, $3)`, [
+      JSON.stringify(worker),
+      leaseMs,
+      onlyBoot ?? null,
+    ]);
+    return rows[0]?.run_id ? toRecord(rows[0]) : undefined;
   }
 
-  /**
-   * Ends a run whose process is gone as `error` with the given code, and makes its thread
-   * usable again (`error`, unless another run is active on it). `false` when the run had
-   * already ended.
-   */
-  async markOrphaned(runId: string, error: { code: string; message: string }): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ thread_id: string }>(
-        `UPDATE riser.runs SET status = 'error', error_code = $2, error_message = $3, updated_at = now(), ended_at = now(),
-                lease_expires_at = NULL
-         WHERE run_id = $1 AND status IN ('pending', 'running')
-         RETURNING thread_id`,
-        [runId, error.code, error.message],
-      );
-      if (!rows.length) return false;
-      await tx.query(
-        `UPDATE riser.threads SET status = 'error', updated_at = now()
-         WHERE thread_id = $1 AND status = 'busy'
-           AND NOT EXISTS (SELECT 1 FROM riser.runs WHERE thread_id = $1 AND status IN ('running', 'pending'))`,
-        [rows[0].thread_id],
-      );
-      return true;
-    });
+  /** Takes over one run whose lease ran out: its next attempt here, or its end past the cap. */
+  async takeOver(
+    worker: WorkerIdentity,
+    leaseMs: number,
+    maxAttempts: number,
+    error: { code: string; message: string },
+  ): Promise<{ outcome: 'resumed' | 'failed'; run: RunRecord } | undefined> {
+    const { rows } = await this.db.query<{ outcome: 'resumed' | 'failed'; run: RunRow }>(
+      `SELECT * FROM riser_rules.take_over($1, $2, $3, $4, $5)`,
+      [JSON.stringify(worker), leaseMs, maxAttempts, error.code, error.message],
+    );
+    return rows[0] && { outcome: rows[0].outcome, run: runFromJson(rows[0].run) };
   }
 
-  /** Extends the leases of the runs this process executes. */
-  async renewLeases(runIds: string[], leaseMs: number): Promise<void> {
+  /** Renews this process start's leases; returns the ids of the running runs it still holds. */
+  async renewLeases(runIds: string[], boot: string, leaseMs: number): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ renew_leases: string }>(`SELECT * FROM riser_rules.renew_leases($1::uuid[], $2, $3)`, [runIds, boot, leaseMs]);
+    return new Set(rows.map((r) => r.renew_leases));
+  }
+
+  /** Hands runs back for another replica to take over now. */
+  async release(runIds: string[], boot: string): Promise<string[]> {
+    if (!runIds.length) return [];
+    const { rows } = await this.db.query<{ release_runs: string }>(`SELECT * FROM riser_rules.release_runs($1::uuid[], $2)`, [runIds, boot]);
+    return rows.map((r) => r.release_runs);
+  }
+
+  /** Ends the leases of runs whose process is known to be gone, so they are taken over now. */
+  async expireLeases(runIds: string[]): Promise<void> {
     if (!runIds.length) return;
     await this.db.query(
-      `UPDATE riser.runs SET lease_expires_at = now() + make_interval(secs => $2 / 1000.0)
-       WHERE run_id = ANY($1::uuid[]) AND status IN ('pending', 'running')`,
-      [runIds, leaseMs],
+      `UPDATE riser.runs SET lease_expires_at = now() - interval '1 millisecond' WHERE run_id = ANY($1::uuid[]) AND status = 'running'`,
+      [runIds],
     );
   }
 
@@ -224,6 +248,12 @@ export class RunStore {
       `SELECT * FROM riser.runs WHERE status IN ('pending', 'running') AND worker_boot IS DISTINCT FROM $1`,
       [boot],
     );
+    return rows.map(toRecord);
+  }
+
+  /** Pending runs this process start admitted. */
+  async pendingOf(boot: string): Promise<RunRecord[]> {
+    const { rows } = await this.db.query<RunRow>(`SELECT * FROM riser.runs WHERE status = 'pending' AND worker_boot = $1`, [boot]);
     return rows.map(toRecord);
   }
 }
@@ -236,5 +266,6 @@ export function runFromJson(row: RunRow): RunRecord {
     updated_at: new Date(row.updated_at),
     ended_at: row.ended_at ? new Date(row.ended_at) : null,
     lease_expires_at: row.lease_expires_at ? new Date(row.lease_expires_at) : null,
+    due_at: row.due_at ? new Date(row.due_at) : null,
   });
 }

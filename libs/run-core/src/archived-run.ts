@@ -1,6 +1,6 @@
 import { EMPTY, Observable } from 'rxjs';
 import type { RunRecord } from '@riser/persistence';
-import { RunFailureCode } from './run-error.js';
+import { StreamEndCode } from './run-error.js';
 import type { RunEvent } from './run-event.js';
 import type { SubscribeOptions } from './run-subscription.js';
 
@@ -45,7 +45,7 @@ export class ArchivedRun implements WatchableRun {
       seq: after,
       event: 'error',
       synthetic: true,
-      data: { code: RunFailureCode.replayGap, message: 'the events of this run are no longer kept; read the thread for its result' },
+      data: { code: StreamEndCode.replayGap, message: 'the events of this run are no longer kept; read the thread for its result' },
     };
     const end: RunEvent = { seq: last, event: 'end', data: { status: this.record.status } };
     return new Observable<T>((subscriber) => {

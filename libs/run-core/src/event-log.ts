@@ -26,8 +26,18 @@ export class RunEventLog {
   private bytesBeforeBase = 0;
   private readonly listeners = new Set<() => void>();
   private ended = false;
+  private stopped?: { code: string; message: string };
 
-  constructor(private readonly limits: EventLogLimits) {}
+  /**
+   * `afterSeq`: the seq the log starts after (a replica mirroring a run, or resuming it,
+   * starts where the events it has begin).
+   */
+  constructor(
+    private readonly limits: EventLogLimits,
+    afterSeq = 0,
+  ) {
+    this.baseSeq = afterSeq + 1;
+  }
 
   /** seq of the oldest event still in the log (lastSeq + 1 when it is empty). */
   get firstSeq(): number {
@@ -54,6 +64,11 @@ export class RunEventLog {
     if (this.ended) throw new Error('cannot append to a run log that has ended');
     const event = input as RunEvent;
     event.seq = this.lastSeq + 1;
+    this.push(event, bytes);
+    return event;
+  }
+
+  private push(event: RunEvent, bytes: number): void {
     this.events.push(event);
     this.appendedBytes += bytes;
     this.cumulative.push(this.appendedBytes);
@@ -61,7 +76,42 @@ export class RunEventLog {
     if (event.event === 'end') this.ended = true;
     this.enforceLimits();
     for (const listener of this.listeners) listener();
-    return event;
+  }
+
+  private restartAt(seq: number): void {
+    this.events = [];
+    this.cumulative = [];
+    this.head = 0;
+    this.keptBytes = 0;
+    this.bytesBeforeBase = this.appendedBytes;
+    this.baseSeq = seq;
+  }
+
+  /**
+   * Keeps an event numbered elsewhere (a mirror of a run another replica executes): one
+   * already kept is ignored; one past a gap (events lost on the way) starts the log again
+   * at its seq, so readers behind it get `replay_gap`. Returns whether it was kept.
+   */
+  accept(event: RunEvent, bytes = estimateBytes(event)): boolean {
+    if (this.ended || event.seq <= this.lastSeq) return false;
+    if (event.seq > this.lastSeq + 1) this.restartAt(event.seq);
+    this.push(event, bytes);
+    return true;
+  }
+
+  /**
+   * Readers that have read everything kept are ended with this code (`rejoin`: the replica
+   * is going away, or lost what feeds it); readers behind get what is kept first.
+   */
+  stop(code: string, message: string): void {
+    if (this.ended || this.stopped) return;
+    this.stopped = { code, message };
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Why readers are told to go (see `stop`), if they are. */
+  get stopReason(): { code: string; message: string } | undefined {
+    return this.stopped;
   }
 
   /**

@@ -7,11 +7,9 @@ import {
   type PoolClient,
   type RunRecord,
   type ThreadRecord,
-  type ThreadStatus,
   type WorkerIdentity,
 } from '@riser/persistence';
 import { RunError, RunErrorCode } from './run-error.js';
-import type { RunOutcome } from './run-executor.js';
 import type { MultitaskStrategy } from './run-request.js';
 
 export interface Admission {
@@ -24,8 +22,10 @@ export interface Admission {
   multitaskStrategy: MultitaskStrategy;
   worker: WorkerIdentity;
   leaseMs: number;
-  /** Due later (`after_seconds`): pending until then, the thread kept for it. */
-  delayed?: boolean;
+  /** Due this many ms later (`after_seconds`): pending until then, the thread kept for it. */
+  delayMs?: number;
+  /** What to execute, for whichever replica claims the run. */
+  request: Record<string, unknown>;
   /** `write`: a new message (the owner only); `decide`: resuming an interrupt (owner or approver). */
   intent: 'write' | 'decide';
   /** Runs in the admitting transaction, before the run row: a failure admits nothing. */
@@ -48,18 +48,9 @@ export class ThreadBusyWith extends Error {
   }
 }
 
-const THREAD_STATUS_AFTER: Record<RunOutcome['status'], ThreadStatus> = {
-  success: 'idle',
-  cancelled: 'idle',
-  interrupted: 'interrupted',
-  error: 'error',
-  timeout: 'error',
-};
-
 /**
- * The database side of a run's life, one round trip each way (`riser.admit_run`,
- * `riser.finish_run`): admitting it onto its thread — created for the caller on first use,
- * access checked, one running run per thread — and recording how it ended. A refused run
+ * Admitting a run onto its thread in one round trip (`riser_rules.admit_run`): the thread
+ * created for the caller on first use, access checked, one running run per thread. A refused run
  * leaves nothing behind: not the thread it would have created, not a run row. A run that
  * is queued or delayed is admitted `pending` and keeps the thread busy all the same.
  */
@@ -89,21 +80,6 @@ export class RunAdmission {
       : await this.runs.admit(this.db, args);
     if (result.outcome !== 'admitted') throw refusal(result, admission);
     return { record: result.run, thread: result.thread, cancelled: result.cancelled, queued: result.queued };
-  }
-
-  /**
-   * Records the run's end, the thread's resulting status (still `busy` when a queued run
-   * follows) and, for a run that paused, one pending approval per interrupt (returned, to be
-   * announced).
-   */
-  complete(run: RunRecord, outcome: RunOutcome, end: { lastSeq: number; nextQueued: boolean }): Promise<ApprovalRecord[]> {
-    return this.runs.finish(run.runId, {
-      status: outcome.status,
-      error: outcome.error,
-      lastSeq: end.lastSeq,
-      threadStatus: end.nextQueued ? 'busy' : THREAD_STATUS_AFTER[outcome.status],
-      interrupts: outcome.interrupts.map((i) => ({ id: i.id, value: i.value })),
-    });
   }
 }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import type { ApprovalRecord, Owner } from '@riser/persistence';
-import type { ActiveRun } from './active-run.js';
 
 /** Routing for a notification: who owns the thread it is about. */
 export interface ThreadAudience {
@@ -28,13 +27,12 @@ export interface ApprovalDecided extends ThreadAudience {
 }
 
 /**
- * What happens in the run core that transports may want to push to their clients: a run
- * started on a thread (so thread subscribers follow it), an approval was requested or
- * decided. In-process Subjects; transports subscribe, the core never waits for them.
+ * Approvals requested or decided, for transports to push to their clients. In-process
+ * Subjects, raised on the replica where it happened; the socket adapter carries them to the
+ * clients of every replica. Transports subscribe, the core never waits for them.
  */
 @Injectable()
 export class RunCoreEvents {
-  readonly runStarted$ = new Subject<ActiveRun>();
   readonly approvalRequested$ = new Subject<ApprovalRequested>();
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
 

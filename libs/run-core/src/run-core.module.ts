@@ -5,10 +5,12 @@ import { GraphRegistry } from './graphs/graph-registry.js';
 import { RunCoreEvents } from './run-core.events.js';
 import { RunAdmission } from './run-admission.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { RunDrain } from './run-drain.js';
 import { RunDriver } from './run-driver.js';
 import { RunExecutor } from './run-executor.js';
-import { RunLeases } from './run-leases.js';
+import { RunOrphans } from './run-orphans.js';
 import { RunRegistry } from './run-registry.js';
+import { RunScheduler } from './run-scheduler.js';
 import { RunService } from './run.service.js';
 import { ThreadService } from './thread.service.js';
 
@@ -17,7 +19,11 @@ export interface RunCoreModuleAsyncOptions {
   useFactory: (...args: any[]) => RunCoreOptions | Promise<RunCoreOptions>;
 }
 
-/** Runs, their events and graphs. Needs the PersistenceModule; knows no transport. */
+/**
+ * Runs, their events and graphs. Needs the PersistenceModule and the two cluster ports
+ * (RunLogs, RunSignals: in-process or Redis, provided by the composition root); knows no
+ * transport.
+ */
 @Module({})
 export class RunCoreModule {
   static forRootAsync(options: RunCoreModuleAsyncOptions): DynamicModule {
@@ -34,14 +40,16 @@ export class RunCoreModule {
         },
         RunExecutor,
         RunDriver,
-        RunLeases,
         RunRegistry,
+        RunOrphans,
+        RunScheduler,
         RunService,
+        RunDrain,
         ThreadService,
         ApprovalService,
         RunCoreEvents,
       ],
-      exports: [RUN_CORE_OPTIONS, GraphRegistry, RunService, ThreadService, ApprovalService, RunCoreEvents],
+      exports: [RUN_CORE_OPTIONS, GraphRegistry, RunService, RunDrain, ThreadService, ApprovalService, RunCoreEvents],
     };
   }
 }

@@ -6,6 +6,14 @@ export interface RunCoreOptions {
   worker: WorkerIdentity;
   /** How long a run's lease lasts without renewal; a run whose lease ran out was orphaned. */
   leaseMs: number;
+  /**
+   * Several replicas share the runs (REDIS_URL): a run whose lease ran out is taken over and
+   * resumed from its checkpoint, a replica shutting down hands its runs back. Alone, such
+   * runs end with `interrupted_by_restart` / `shutdown`.
+   */
+  takeover: boolean;
+  /** Attempts a run gets before it ends with `interrupted_by_restart` (RUN_MAX_ATTEMPTS). */
+  maxAttempts: number;
   /** A langgraph.json naming user graphs; none when absent. */
   graphsConfigPath?: string;
   demo: DemoAgentOptions;

@@ -7,6 +7,8 @@ export const RunErrorCode = {
   threadBusy: 'thread_busy',
   forbidden: 'forbidden',
   shuttingDown: 'shutting_down',
+  /** The shared store (Redis) cannot be reached: retry shortly. */
+  unavailable: 'unavailable',
   notInterrupted: 'not_interrupted',
   interruptNotFound: 'interrupt_not_found',
   alreadyDecided: 'already_decided',
@@ -39,6 +41,17 @@ export const RunFailureCode = {
   interrupted: 'interrupted',
   rolledBack: 'rolled_back',
   interruptedByRestart: 'interrupted_by_restart',
+} as const;
+
+/**
+ * Codes that end one subscriber's stream while the run goes on: the subscriber may rejoin
+ * (from its last event id) and gets the rest.
+ */
+export const StreamEndCode = {
+  /** It fell too far behind the run. */
   slowConsumer: 'slow_consumer',
+  /** Events after its cursor are no longer kept. */
   replayGap: 'replay_gap',
+  /** This replica is going away (or lost the store that feeds it): rejoin through another. */
+  rejoin: 'rejoin',
 } as const;

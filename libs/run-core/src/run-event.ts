@@ -11,6 +11,11 @@ export type RunEventType =
   | 'stream'
   /** The graph paused at interrupt(). */
   | 'interrupt'
+  /**
+   * Another attempt took the run over (its replica died or was shut down): frames from
+   * `discard_from` up to this one are produced again by the resumed attempt.
+   */
+  | 'retry'
   /** The run failed, timed out or was cancelled. */
   | 'error'
   /** Always last. */
@@ -64,6 +69,11 @@ export interface InterruptEventData {
   interrupts: InterruptInfo[];
 }
 
+export interface RetryEventData {
+  attempt: number;
+  discard_from: number;
+}
+
 export interface ErrorEventData {
   code: string;
   message: string;
@@ -78,6 +88,7 @@ interface EventDataMap {
   message: MessageEventData;
   stream: StreamEventData;
   interrupt: InterruptEventData;
+  retry: RetryEventData;
   error: ErrorEventData;
   end: EndEventData;
 }

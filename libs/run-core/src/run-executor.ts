@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { StreamEvent } from '@langchain/core/tracers/log_stream';
 import { Command, getConfig, type StreamMode } from '@langchain/langgraph';
 import type { RunStatus } from '@riser/persistence';
-import type { ActiveRun, StopReason } from './active-run.js';
+import type { StopReason } from './cluster/run-signals.js';
+import type { RunExecution } from './run-execution.js';
 import type { CompiledGraph } from './graphs/graph-registry.js';
 import { RunFailureCode } from './run-error.js';
 import type { InterruptInfo, MessageEventData } from './run-event.js';
@@ -34,7 +35,7 @@ export const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> =
 export class RunExecutor {
   private readonly logger = new Logger('RunExecutor');
 
-  async execute(run: ActiveRun, graph: CompiledGraph): Promise<RunOutcome> {
+  async execute(run: RunExecution, graph: CompiledGraph): Promise<RunOutcome> {
     const { request } = run;
     const recorded = new Set<string>(request.streamModes ?? []);
     // Custom events are written straight into the log by a writer of Riser's own (as tokens
@@ -50,13 +51,16 @@ export class RunExecutor {
         ? []
         : [new RunTokenHandler(this.messageSink(run), { subgraphs, mode: request.messages === 'full' ? 'full' : 'text' })];
     const config = request.config ?? {};
-    const input = (request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input) as never;
+    // A takeover resumes from the thread's latest checkpoint: the input was applied already.
+    const input = (
+      run.resumeFromCheckpoint ? null : request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input
+    ) as never;
     const options = {
       ...config,
       configurable: {
         ...config.configurable,
         thread_id: run.threadId,
-        ...(request.checkpointId && { checkpoint_id: request.checkpointId }),
+        ...(request.checkpointId && !run.resumeFromCheckpoint && { checkpoint_id: request.checkpointId }),
       },
       ...(request.context && { context: request.context }),
       recursionLimit: config.recursion_limit ?? 25,
@@ -82,6 +86,7 @@ export class RunExecutor {
       }
       return { status: paused ? 'interrupted' : 'success', interrupts };
     } catch (err) {
+      if (run.letGo) return { status: 'error', interrupts: [] };
       if (run.stopReason) return { ...STOPPED[run.stopReason], interrupts: [] };
       this.logger.warn({ msg: 'run failed', run_id: run.runId, thread_id: run.threadId, err: describe(err) });
       return {
@@ -92,7 +97,7 @@ export class RunExecutor {
     }
   }
 
-  private customWriter(run: ActiveRun, subgraphs: boolean): (chunk: unknown) => void {
+  private customWriter(run: RunExecution, subgraphs: boolean): (chunk: unknown) => void {
     return (payload) => {
       // As LangGraph's own writer: the namespace of the task that wrote it.
       const ns = ((getConfig()?.configurable?.checkpoint_ns as string | undefined) ?? '').split('|').slice(0, -1);
@@ -101,7 +106,7 @@ export class RunExecutor {
     };
   }
 
-  private messageSink(run: ActiveRun): (data: MessageEventData, ns: string[]) => void {
+  private messageSink(run: RunExecution): (data: MessageEventData, ns: string[]) => void {
     return (data, ns) => {
       run.log.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
     };
@@ -113,7 +118,7 @@ export class RunExecutor {
  * (v2) is recorded as an `events` event, except the root run's `on_chain_stream` events,
  * which carry the graph's own stream chunks and are passed on as `graph.stream()` yields them.
  */
-async function* recordingEvents(events: AsyncIterable<StreamEvent>, run: ActiveRun): AsyncIterable<unknown[]> {
+async function* recordingEvents(events: AsyncIterable<StreamEvent>, run: RunExecution): AsyncIterable<unknown[]> {
   for await (const event of events) {
     if (event.tags?.includes('langsmith:hidden')) continue;
     if (event.event === 'on_chain_stream' && event.run_id === run.runId) {

@@ -1,65 +1,57 @@
-import { Injectable } from '@nestjs/common';
-import type { ActiveRun } from './active-run.js';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import { RiserPostgresSaver, type CheckpointFence } from '@riser/persistence';
+import type { Subscription } from 'rxjs';
+import { RunSignals } from './cluster/run-signals.js';
+import type { RunExecution } from './run-execution.js';
 
 /**
- * The runs this process executes or has queued, and for a while those it finished (their
- * logs serve late rejoins until the retention time passes).
+ * The runs this process executes now, by run and by thread. It routes stop signals to them
+ * and fences their checkpoint writes: a process that lost a run's lease writes nothing more.
  */
 @Injectable()
-export class RunRegistry {
-  private readonly runs = new Map<string, ActiveRun>();
-  private readonly running = new Map<string, ActiveRun>();
-  private readonly queues = new Map<string, ActiveRun[]>();
+export class RunRegistry implements CheckpointFence, OnModuleInit, OnApplicationShutdown {
+  private readonly runs = new Map<string, RunExecution>();
+  private readonly byThread = new Map<string, RunExecution>();
+  private subscription?: Subscription;
 
-  add(run: ActiveRun): void {
-    this.runs.set(run.runId, run);
-    if (!run.isQueued) {
-      this.running.set(run.threadId, run);
-      return;
-    }
-    const queue = this.queues.get(run.threadId) ?? [];
-    queue.push(run);
-    this.queues.set(run.threadId, queue);
+  constructor(
+    private readonly signals: RunSignals,
+    private readonly checkpointer: PostgresSaver,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.signals.stops$.subscribe(({ runId, reason }) => this.runs.get(runId)?.stop(reason));
+    if (this.checkpointer instanceof RiserPostgresSaver) this.checkpointer.fence = this;
   }
 
-  get(runId: string): ActiveRun | undefined {
+  // Not on module destroy: stop signals must reach runs while they drain.
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  add(execution: RunExecution): void {
+    this.runs.set(execution.runId, execution);
+    this.byThread.set(execution.threadId, execution);
+  }
+
+  remove(execution: RunExecution): void {
+    if (this.runs.get(execution.runId) === execution) this.runs.delete(execution.runId);
+    if (this.byThread.get(execution.threadId) === execution) this.byThread.delete(execution.threadId);
+  }
+
+  get(runId: string): RunExecution | undefined {
     return this.runs.get(runId);
   }
 
-  /** The run executing on a thread here, if any. */
-  runningOn(threadId: string): ActiveRun | undefined {
-    return this.running.get(threadId);
+  active(): RunExecution[] {
+    return [...this.runs.values()];
   }
 
-  /** Runs executing or waiting for their turn. */
-  active(): ActiveRun[] {
-    return [...this.running.values(), ...[...this.queues.values()].flat()];
-  }
-
-  /**
-   * The queued run that takes the thread after `finishing` (which must be the thread's
-   * running run), in order of arrival; runs stopped while they waited are skipped.
-   */
-  nextQueued(threadId: string, finishing: ActiveRun): ActiveRun | undefined {
-    if (this.running.get(threadId) !== finishing) return undefined;
-    const queue = this.queues.get(threadId) ?? [];
-    let next: ActiveRun | undefined;
-    while ((next = queue.shift()) && next.stopReason) next = undefined;
-    if (!queue.length) this.queues.delete(threadId);
-    if (next) this.running.set(threadId, next);
-    return next;
-  }
-
-  /** The run ended: keep its log for `ttlMs` more, then let it go. */
-  retire(run: ActiveRun, ttlMs: number): void {
-    if (this.running.get(run.threadId) === run) this.running.delete(run.threadId);
-    const queue = this.queues.get(run.threadId);
-    if (queue?.includes(run)) {
-      queue.splice(queue.indexOf(run), 1);
-      if (!queue.length) this.queues.delete(run.threadId);
-    }
-    setTimeout(() => {
-      if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
-    }, ttlMs).unref();
+  check(threadId: string): number | undefined {
+    const execution = this.byThread.get(threadId);
+    if (!execution) return undefined;
+    execution.assertLease();
+    return execution.log.lastSeq;
   }
 }

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { RunEventLog } from './event-log.js';
-import { RunFailureCode } from './run-error.js';
+import { StreamEndCode } from './run-error.js';
 import type { RunEvent } from './run-event.js';
 
 /**
@@ -94,7 +94,7 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
       while (!subscriber.closed) {
         if (flow?.isBlocked()) {
           if (isTooFarBehind()) {
-            deliver(synthetic(RunFailureCode.slowConsumer, 'the client fell too far behind the run; rejoin from the last event id'));
+            deliver(synthetic(StreamEndCode.slowConsumer, 'the client fell too far behind the run; rejoin from the last event id'));
             subscriber.complete();
             return;
           }
@@ -105,7 +105,7 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
           return;
         }
         if (cursor + 1 < log.firstSeq) {
-          deliver(synthetic(RunFailureCode.replayGap, 'events after the given id are no longer kept'));
+          deliver(synthetic(StreamEndCode.replayGap, 'events after the given id are no longer kept'));
           cursor = log.firstSeq - 1;
           continue;
         }
@@ -113,6 +113,10 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
         if (cursor >= last) {
           // A cursor at (or past) the end of a finished run has nothing more to get.
           if (log.isEnded) subscriber.complete();
+          else if (log.stopReason) {
+            deliver(synthetic(log.stopReason.code, log.stopReason.message));
+            subscriber.complete();
+          }
           sentThisTurn = 0;
           return;
         }

@@ -18,6 +18,8 @@ export interface ThreadView {
   interrupts: InterruptInfo[];
   /** Pending approvals: each interrupt waiting for a decision, with who asked and when. */
   approvals: { interrupt_id: string; run_id: string; value: unknown; requested_by: string; created_at: string }[];
+  /** The thread's newest run: `attempt` above 1 when another replica took it over. */
+  latest_run: { run_id: string; status: RunStatus; attempt: number } | null;
   created_at: string;
   updated_at: string;
 }
@@ -90,7 +92,7 @@ export class ThreadService {
 
   async view(principal: Principal, threadId: string): Promise<ThreadView> {
     const thread = await this.readable(principal, threadId);
-    const [state, pending] = await Promise.all([this.state(thread), this.approvals.pending(threadId)]);
+    const [state, pending, latest] = await Promise.all([this.state(thread), this.approvals.pending(threadId), this.runStore.latestForThread(threadId)]);
     const messages = (state?.values?.messages ?? []) as BaseMessage[];
     return {
       thread_id: thread.threadId,
@@ -104,6 +106,7 @@ export class ThreadService {
         requested_by: a.requestedBy,
         created_at: a.createdAt.toISOString(),
       })),
+      latest_run: latest ? { run_id: latest.runId, status: latest.status, attempt: latest.attempt } : null,
       created_at: thread.createdAt.toISOString(),
       updated_at: thread.updatedAt.toISOString(),
     };

@@ -5,8 +5,9 @@ export const DONE = '[DONE]';
 
 /**
  * The seed's wire protocol, as a pure mapping from run events: `{thread_id, run_id}` first,
- * `{content}` per model text chunk, `{interrupt, interrupts}`, `{error, message}`, and
- * `[DONE]` when the run ends. Each frame's id is the event's seq.
+ * `{content}` per model text chunk, `{interrupt, interrupts}`, `{error, message}`,
+ * `{retry: {attempt, discard_from}}` when another replica resumed the run, and `[DONE]` when
+ * the run ends. Each frame's id is the event's seq.
  */
 export function simpleFrameData(event: RunEvent): string | undefined {
   switch (event.event) {
@@ -20,6 +21,8 @@ export function simpleFrameData(event: RunEvent): string | undefined {
         interrupt: true,
         interrupts: event.data.interrupts.map(({ id, value }) => ({ id, value })),
       });
+    case 'retry':
+      return JSON.stringify({ retry: event.data });
     case 'error':
       return JSON.stringify({ error: event.data.code, message: event.data.message });
     case 'end':

@@ -23,6 +23,7 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.runActive]: 409,
   [RunErrorCode.notImplemented]: 404,
   [RunErrorCode.shuttingDown]: 503,
+  [RunErrorCode.unavailable]: 503,
 };
 
 /** A code for a bare HTTP status (errors that carry no code of their own). */

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { MessageEventData, PlainMessage, RunEvent } from '@riser/run-core';
+import { StreamEndCode, type MessageEventData, type PlainMessage, type RunEvent } from '@riser/run-core';
 import { serialize } from './platform-shapes.js';
 
 /**
@@ -31,10 +31,13 @@ export class PlatformEventMapper {
         if (event.data.mode === 'values' && this.modes.has('messages')) out.push(...this.completeMessages(event.data.payload, id));
         return out;
       }
+      case 'retry':
+        // Another replica resumed the run: a custom event, so the SDK passes it on unchanged.
+        return [{ id, type: 'custom', data: serialize({ retry: event.data }) }];
       case 'error':
-        // A slow reader's stream just ends: the SDK sees the run still active and rejoins
-        // from its Last-Event-ID, which an `error` event would stop it from doing.
-        if (event.synthetic && event.data.code === 'slow_consumer') return [];
+        // A slow reader's stream, or one whose replica goes away, just ends: the SDK sees the
+        // run still active and rejoins from its Last-Event-ID, which an `error` event would stop.
+        if (event.synthetic && (event.data.code === StreamEndCode.slowConsumer || event.data.code === StreamEndCode.rejoin)) return [];
         return [{ id, type: 'error', data: serialize({ error: event.data.code, message: event.data.message }) }];
       case 'end':
         return [{ id, type: 'end', data: 'null' }];

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
-import { RunError, RunErrorCode, RunService, ThreadService, type RunStatus, type WatchableRun } from '@riser/run-core';
+import { RunError, RunErrorCode, RunService, ThreadService, type RunHandle, type RunStatus } from '@riser/run-core';
 import type { RunRecord } from '@riser/persistence';
 import { SseFraming } from '../sse/sse-framing.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
@@ -114,9 +114,8 @@ export class PlatformRunsController {
   @Get('threads/:thread_id/runs/:run_id/join')
   @UseInterceptors(PlatformJsonInterceptor)
   async join(@Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>, @CurrentPrincipal() principal: Principal) {
-    await this.record(principal, params.thread_id, params.run_id);
-    const active = this.runs.local(params.run_id);
-    if (active) return this.platform.result(principal, active);
+    const run = await this.runs.locate(principal, params.thread_id, params.run_id);
+    if (!run.isEnded) return this.platform.result(principal, run);
     const thread = await this.threads.readable(principal, params.thread_id);
     return (await this.threads.state(thread))?.values ?? null;
   }
@@ -179,8 +178,8 @@ export class PlatformRunsController {
     return run;
   }
 
-  private modesOf(run: WatchableRun): Set<string> {
-    const modes = (run as { request?: { clientModes?: string[] } }).request?.clientModes;
+  private modesOf(run: RunHandle): Set<string> {
+    const modes = run.clientModes;
     return modes ? new Set(modes) : ALL_MODES;
   }
 

@@ -9,7 +9,7 @@ import {
   RunErrorCode,
   RunService,
   ThreadService,
-  type ActiveRun,
+  type RunHandle,
   type GraphStreamMode,
   type RunRequest,
 } from '@riser/run-core';
@@ -41,7 +41,7 @@ export class PlatformRuns {
     return graph.graphId;
   }
 
-  async start(principal: Principal, threadId: string | undefined, body: RunCreate): Promise<{ run: ActiveRun; modes: Set<string> }> {
+  async start(principal: Principal, threadId: string | undefined, body: RunCreate): Promise<{ run: RunHandle; modes: Set<string> }> {
     const graphId = this.graphId(body.assistant_id);
     const modes = requestedModes(body.stream_mode);
     if (threadId && body.if_not_exists !== 'create') await this.threads.readable(principal, threadId);
@@ -86,7 +86,7 @@ export class PlatformRuns {
   }
 
   /** The thread's values once the run has ended, or `{__error__}` when it failed (what `runs.wait` answers). */
-  async result(principal: Principal, run: ActiveRun): Promise<unknown> {
+  async result(principal: Principal, run: RunHandle): Promise<unknown> {
     await run.finished;
     const record = await this.threads.run(run.runId);
     if (record?.status === 'error' || record?.status === 'timeout') {

@@ -63,7 +63,8 @@ export function toPlatformRun(run: RunRecord) {
     created_at: run.createdAt.toISOString(),
     updated_at: run.updatedAt.toISOString(),
     status: platformRunStatus(run),
-    metadata: run.metadata,
+    // `attempt`: 2 and more when another replica took the run over and resumed it.
+    metadata: { ...run.metadata, attempt: run.attempt },
     multitask_strategy: run.multitaskStrategy,
     kwargs: run.kwargs,
     ...(run.errorCode && { error: { error: run.errorCode, message: run.errorMessage } }),

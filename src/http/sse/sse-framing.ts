@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type MessageEvent } from '@nestjs/common';
+import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { RunEvent, WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
@@ -24,18 +24,18 @@ const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
  * database (thread busy, not found) would already have answered 200. Without one, Nest
  * waits for the handler's promise, and such errors stay plain HTTP errors.
  *
- * It also knows every open stream: at shutdown, once the runs have drained (the run core's
- * hook runs first) and every stream has been sent its final frame, streams still open after
- * a moment — clients that stopped reading — are closed, so the server can stop.
+ * It also knows every open stream: at shutdown (src/lifecycle/shutdown.ts), once the runs
+ * have drained and every stream has been sent its final frame, streams still open after a
+ * moment — clients that stopped reading — are closed, so the server can stop.
  */
 @Injectable()
-export class SseFraming implements BeforeApplicationShutdown {
+export class SseFraming {
   private readonly logger = new Logger('SseFraming');
   private readonly open = new Set<ServerResponse>();
 
   constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async closeStreams(): Promise<void> {
     const pending = [...this.open].map((res) => new Promise<void>((resolve) => res.once('close', resolve)));
     if (!pending.length) return;
     const flushed = Promise.all(pending);

@@ -4,7 +4,8 @@ import { approvals } from './002-approvals.js';
 import { runLeases } from './003-run-leases.js';
 import { runLifecycleFunctions } from './004-run-lifecycle-functions.js';
 import { delayedRuns } from './005-delayed-runs.js';
+import { attemptsAndClaims } from './006-attempts-and-claims.js';
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions, delayedRuns];
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions, delayedRuns, attemptsAndClaims];
 export type { Migration };

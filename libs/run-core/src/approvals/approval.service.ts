@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@riser/auth';
 import { ApprovalStore, RunStore, type ApprovalRecord } from '@riser/persistence';
-import type { ActiveRun } from '../active-run.js';
+import type { RunHandle } from '../run-handle.js';
 import type { RunRequest } from '../run-request.js';
 import { RunCoreEvents } from '../run-core.events.js';
 import { RunError, RunErrorCode } from '../run-error.js';
@@ -39,7 +39,7 @@ export class ApprovalService {
     private readonly events: RunCoreEvents,
   ) {}
 
-  async decide(principal: Principal, threadId: string, interruptId: string, decision: Decision): Promise<ActiveRun> {
+  async decide(principal: Principal, threadId: string, interruptId: string, decision: Decision): Promise<RunHandle> {
     const thread = await this.threads.readable(principal, threadId);
     if (!this.threads.access.canDecide(principal, thread)) {
       throw new RunError(RunErrorCode.forbidden, 'only the thread owner or an approver of its tenant may decide');
@@ -82,7 +82,7 @@ export class ApprovalService {
    * audit trail and the other transports agree. A map keyed by interrupt id answers those;
    * any other value answers every pending interrupt.
    */
-  async resume(principal: Principal, request: RunRequest & { threadId: string }): Promise<ActiveRun> {
+  async resume(principal: Principal, request: RunRequest & { threadId: string }): Promise<RunHandle> {
     const resume = request.command?.resume;
     const answered: ApprovalRecord[] = [];
     const run = await this.runs.start(principal, request, {

@@ -1,0 +1,114 @@
+import { Logger } from '@nestjs/common';
+import type { RunEvent, RunEventLog } from '@riser/run-core';
+
+/** What a writer needs from the store: one scripted append per batch. */
+export interface AppendTarget {
+  /** Appends (explicit seqs); resolves with the stream's last seq, or -1 when fenced. */
+  append(runId: string, attempt: number, events: RunEvent[], keepMs: number, oldestSeq: number): Promise<number>;
+}
+
+const RETRY_MS = 500;
+
+/**
+ * Stores what a run's local log gets, once per event-loop turn: the events appended in one
+ * turn (a model's tokens) go to Redis in one scripted call, not one round trip each, and
+ * batches go in order, one at a time. While Redis is down, batches wait and are retried
+ * (bounded by the log's own caps: what the log dropped is not sent). A fenced write stops the
+ * writer for good and says so.
+ */
+export class RedisLogWriter {
+  private readonly logger = new Logger('RedisLogWriter');
+  private queue: RunEvent[] = [];
+  private scheduled = false;
+  private inFlight?: Promise<void>;
+  private retry?: NodeJS.Timeout;
+  private fenced = false;
+  private readonly unlisten: () => void;
+
+  constructor(
+    private readonly target: AppendTarget,
+    readonly runId: string,
+    readonly attempt: number,
+    readonly log: RunEventLog,
+    private keepMs: () => number,
+    private readonly onFenced?: () => void,
+  ) {
+    this.unlisten = log.onAppend(() => this.enqueue(log.at(log.lastSeq)!));
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /** Stores everything queued (one attempt; a failure is retried in the background). */
+  async flush(): Promise<void> {
+    await this.inFlight;
+    if (this.queue.length) await this.send();
+  }
+
+  /** Stops listening to the log once what it queued is stored (or given up on). */
+  async close(keepMs: number): Promise<void> {
+    this.keepMs = () => keepMs;
+    this.unlisten();
+    clearTimeout(this.retry);
+    await this.flush().catch(() => undefined);
+    if (this.queue.length && !this.fenced) {
+      // Still failing: one more try later, then these events are only in memory here.
+      setTimeout(() => void this.send().catch(() => undefined), RETRY_MS).unref();
+    }
+  }
+
+  private enqueue(event: RunEvent): void {
+    if (this.fenced) return;
+    this.queue.push(event);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.inFlight || !this.queue.length) return;
+    await this.send().catch(() => this.scheduleRetry());
+  }
+
+  private async send(): Promise<void> {
+    if (this.fenced || !this.queue.length) return;
+    // Events the log no longer keeps are not sent: readers get replay_gap for them.
+    const oldest = this.log.firstSeq;
+    const batch = this.queue.filter((e) => e.seq >= oldest);
+    this.queue = [];
+    const sending = this.target.append(this.runId, this.attempt, batch, this.keepMs(), oldest).then(
+      (last) => {
+        if (last === -1) this.fence();
+      },
+      (err: unknown) => {
+        this.queue = [...batch, ...this.queue];
+        throw err;
+      },
+    );
+    this.inFlight = sending.finally(() => (this.inFlight = undefined)).catch(() => undefined);
+    await sending;
+    if (this.queue.length) await this.send();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry || this.fenced) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.pump();
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+
+  private fence(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.queue = [];
+    this.unlisten();
+    this.logger.warn({ msg: 'a later attempt owns this run: its events are no longer stored from here', run_id: this.runId, attempt: this.attempt });
+    this.onFenced?.();
+  }
+}
