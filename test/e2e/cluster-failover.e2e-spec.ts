@@ -143,8 +143,9 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     await cluster.kill(first);
     const second = await until(() => cluster.executorOf(runId), (r) => r !== undefined && r !== first, LEASE_MS + 5000, 100);
     expect(second?.name).toBe(other(first).name);
-    await cluster.restart(first);
+    // At once, before the second attempt can finish the reply; then nobody executes it.
     await cluster.kill(second!);
+    await cluster.restart(first);
     const row = await until(
       async () => (await queryDb(cluster.databaseUrl, 'SELECT status, error_code FROM riser.runs WHERE run_id = $1', [runId]))[0],
       (r) => r.status !== 'running' && r.status !== 'pending',
