@@ -1,3 +1,4 @@
+import { Client } from '@langchain/langgraph-sdk';
 import { bearer, connectChat, openSse, request, runMessages, type SseFrame } from '@riser/testing';
 import { describeCluster, startCluster, type Cluster } from '../support/cluster.js';
 import { consecutive, ids } from '../support/run-follower.js';
@@ -113,6 +114,26 @@ describeCluster('cluster rejoin e2e', { nginx: true })('any replica serves any r
       // The reference, read whole from each replica directly.
       for (const replica of [A, B]) expect(pairs(got)).toEqual(pairs(await rejoin(replica.url, threadId, runId, 0)));
       expect(ids(got)).toEqual(consecutive(got.length));
+    }
+  });
+
+  it('the Platform API: the SDK streaming a run on A, joined with the SDK on B at random Last-Event-IDs, gets the same events (values included)', async () => {
+    const next = random(17);
+    const sdk = (base: string) => new Client({ apiUrl: base, apiKey: null, defaultHeaders: bearer(token) });
+    type Part = { id?: string; event: string; data: unknown };
+    const thread = await sdk(A.url).threads.create();
+    const modes = ['messages-tuple', 'values', 'updates'] as const;
+    const live: Part[] = [];
+    for await (const part of sdk(A.url).runs.stream(thread.thread_id, 'agent', { input: { messages: [{ role: 'user', content: 'platform join on B' }] }, streamMode: [...modes] }) as AsyncIterable<Part>) live.push(part);
+    expect(live[live.length - 1].event).toBe('end');
+    const runId = (live[0].data as { run_id: string }).run_id;
+    for (let i = 0; i < 5; i++) {
+      const cut = i === 0 ? -1 : Math.floor(next() * (live.length - 1));
+      const lastEventId = cut < 0 ? '-1' : live[cut].id!;
+      const joined: Part[] = [];
+      for await (const part of sdk(B.url).runs.joinStream(thread.thread_id, runId, { lastEventId, streamMode: [...modes] }) as AsyncIterable<Part>) joined.push(part);
+      const expected = live.slice(cut + 1).filter((p) => p.event !== 'metadata' || cut < 0);
+      expect({ lastEventId, joined: joined.map((p) => [p.id, p.event, p.data]) }).toEqual({ lastEventId, joined: expected.map((p) => [p.id, p.event, p.data]) });
     }
   });
 
