@@ -1,6 +1,8 @@
 import { Client } from '@langchain/langgraph-sdk';
+import { Redis } from 'ioredis';
 import { bearer, connectChat, openSse, request, runMessages, type SseFrame } from '@riser/testing';
 import { describeCluster, startCluster, type Cluster } from '../support/cluster.js';
+import { until } from '../support/wait.js';
 import { consecutive, ids } from '../support/run-follower.js';
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
@@ -176,3 +178,55 @@ async function subscribeOn(baseUrl: string, token: string, threadId: string, run
     socket.close();
   }
 }
+
+// Issue 11: "A silent run (a long tool call) must not expire its own log while it is still
+// running" — the log's TTL counts from the run's end.
+describeCluster('cluster rejoin e2e (log TTL)')('a run log in Redis outlives silences longer than its TTL', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    // 1.2 s between tokens against a 300 ms TTL.
+    cluster = await startCluster({ replicas: 2, env: { DEMO_TOKEN_DELAY_MS: '1200', RUN_LOG_TTL_MS: '300' } });
+  });
+  afterAll(() => cluster?.destroy());
+
+  it('a rejoin on B after a silence of over 3 TTLs gets the frames after its cursor; after the end, the log leaves Redis', async () => {
+    const [A, B] = cluster.replicas;
+    const token = cluster.token('tilda');
+    const stream = await openSse(`${A.url}/chat/stream`, { headers: bearer(token), body: { message: 'slow and silent', thread_id: 'cr-ttl' } });
+    const head: SseFrame[] = [];
+    for await (const frame of stream.frames()) {
+      if (frame.data === undefined) continue;
+      head.push(frame);
+      if (head.length === 2) break;
+    }
+    stream.close();
+    const runId = JSON.parse(head[0].data!).run_id;
+    // The silence after the first token (the next is 1.2 s away), past the TTL.
+    await new Promise((r) => setTimeout(r, 1000));
+    const rejoin = await openSse(`${B.url}/chat/stream?thread_id=cr-ttl&run_id=${runId}`, { headers: { ...bearer(token), 'last-event-id': '1' } });
+    const next = dataFrames(await rejoin.collect((f) => f.data !== undefined && Number(f.id) >= 3));
+    expect(pairs(next.slice(0, 1))).toEqual(pairs(head.slice(1)));
+    expect(JSON.parse(next[1].data!)).toEqual({ content: expect.any(String) });
+    // Ends it (cancelled), after which the TTL counts: the run's keys leave Redis (the log's
+    // storage; replicas may still hold a copy a few seconds for their own readers).
+    // The run's keys, with their type and remaining time (-1: no expiry).
+    const keysOf = async () => {
+      const redis = new Redis(cluster.redis.url, { lazyConnect: true });
+      try {
+        await redis.connect();
+        const keys = await redis.keys(`*${runId}*`);
+        return await Promise.all(keys.map(async (key) => ({ key, type: await redis.type(key), pttl: await redis.pttl(key) })));
+      } finally {
+        redis.disconnect();
+      }
+    };
+    // Its log is a Redis stream (the issue: one per run).
+    expect((await keysOf()).filter((k) => k.type === 'stream')).toHaveLength(1);
+    const cancelled = await fetch(`${B.url}/chat/threads/cr-ttl/runs/${runId}/cancel`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: '{}' });
+    expect(cancelled.status).toBe(200);
+    const left = await until(keysOf, (keys) => !keys.some((k) => k.type === 'stream'), 5000, 100);
+    expect(left.filter((k) => k.type === 'stream')).toEqual([]);
+    // Whatever else the run left (control keys) expires by itself.
+    expect(left.filter((k) => k.pttl < 0)).toEqual([]);
+  });
+});
