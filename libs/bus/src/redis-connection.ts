@@ -28,6 +28,7 @@ export class RedisConnection {
   private downSince: number | undefined;
   private readonly outageListeners = new Set<() => void>();
   private outageTimer?: NodeJS.Timeout;
+  private closing = false;
 
   private constructor(readonly options: RedisOptions) {
     const settings = {
@@ -76,6 +77,7 @@ export class RedisConnection {
   }
 
   close(): void {
+    this.closing = true;
     clearTimeout(this.outageTimer);
     this.command.disconnect();
     this.subscriber.disconnect();
@@ -83,7 +85,7 @@ export class RedisConnection {
   }
 
   private down(): void {
-    if (this.downSince !== undefined) return;
+    if (this.downSince !== undefined || this.closing) return;
     this.downSince = Date.now();
     this.logger.warn('connection to Redis lost; reconnecting');
     this.outageTimer = setTimeout(() => {

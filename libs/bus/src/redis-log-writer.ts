@@ -8,11 +8,13 @@ export interface AppendTarget {
 }
 
 const RETRY_MS = 500;
+const GIVE_UP_MS = 60_000;
 
 /**
  * Stores what a run's local log gets, once per event-loop turn: the events appended in one
  * turn (a model's tokens) go to Redis in one scripted call, not one round trip each, and
- * batches go in order, one at a time. While Redis is down, batches wait and are retried
+ * batches go in order, one at a time. The log's readers here get an event once it is stored,
+ * so every replica's readers see the same frames. While Redis is down, batches wait and are retried
  * (bounded by the log's own caps: what the log dropped is not sent). A fenced write stops the
  * writer for good and says so.
  */
@@ -23,6 +25,7 @@ export class RedisLogWriter {
   private inFlight?: Promise<void>;
   private retry?: NodeJS.Timeout;
   private fenced = false;
+  private closedAt?: number;
   private readonly unlisten: () => void;
 
   constructor(
@@ -33,6 +36,7 @@ export class RedisLogWriter {
     private keepMs: () => number,
     private readonly onFenced?: () => void,
   ) {
+    log.holdUntilStored();
     this.unlisten = log.onAppend(() => this.enqueue(log.at(log.lastSeq)!));
   }
 
@@ -46,16 +50,25 @@ export class RedisLogWriter {
     if (this.queue.length) await this.send();
   }
 
-  /** Stops listening to the log once what it queued is stored (or given up on). */
-  async close(keepMs: number): Promise<void> {
+  /**
+   * Stops listening to the log once what it queued is stored. `handingOn`: another process
+   * writes on, so what could not be stored is dropped here; otherwise (the run ended) it is
+   * retried in the background for a while.
+   */
+  async close(keepMs: number, handingOn: boolean): Promise<void> {
     this.keepMs = () => keepMs;
     this.unlisten();
-    clearTimeout(this.retry);
     await this.flush().catch(() => undefined);
-    if (this.queue.length && !this.fenced) {
-      // Still failing: one more try later, then these events are only in memory here.
-      setTimeout(() => void this.send().catch(() => undefined), RETRY_MS).unref();
+    if (handingOn) {
+      // Another process writes on: what could not be stored is dropped, and the log here
+      // becomes a plain reader of what that process stores.
+      this.queue = [];
+      this.log.discardUnstored();
+      return;
     }
+    if (!this.queue.length) return;
+    this.closedAt = Date.now();
+    this.scheduleRetry();
   }
 
   private enqueue(event: RunEvent): void {
@@ -72,6 +85,7 @@ export class RedisLogWriter {
   private async pump(): Promise<void> {
     if (this.inFlight || !this.queue.length) return;
     await this.send().catch(() => this.scheduleRetry());
+    if (this.queue.length && this.closedAt !== undefined) this.scheduleRetry();
   }
 
   private async send(): Promise<void> {
@@ -83,6 +97,7 @@ export class RedisLogWriter {
     const sending = this.target.append(this.runId, this.attempt, batch, this.keepMs(), oldest).then(
       (last) => {
         if (last === -1) this.fence();
+        else this.log.markStored(last);
       },
       (err: unknown) => {
         this.queue = [...batch, ...this.queue];
@@ -96,6 +111,8 @@ export class RedisLogWriter {
 
   private scheduleRetry(): void {
     if (this.retry || this.fenced) return;
+    // A closed writer gives up after a while: those events stay only in this process's memory.
+    if (this.closedAt !== undefined && Date.now() - this.closedAt > GIVE_UP_MS) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.pump();
@@ -108,6 +125,8 @@ export class RedisLogWriter {
     this.fenced = true;
     this.queue = [];
     this.unlisten();
+    // Readers here never saw these: the new attempt's frames take their seqs.
+    this.log.discardUnstored();
     this.logger.warn({ msg: 'a later attempt owns this run: its events are no longer stored from here', run_id: this.runId, attempt: this.attempt });
     this.onFenced?.();
   }

@@ -60,12 +60,12 @@ export class RedisRunLogs extends RunLogs implements OnModuleInit, AppendTarget 
         this.logger.warn({ msg: 'unreadable live events', run_id: runId, err: (err as Error).message });
       }
     });
-    // Mirrors cannot follow a run without Redis: their readers rejoin (elsewhere, or later).
+    // Without Redis nothing more becomes readable: readers get what is stored, then rejoin
+    // (elsewhere, or later). Runs executing here go on and store their events when it is back.
     this.redis.onOutage(() => {
       for (const [runId, entry] of this.entries) {
-        if (entry.writer) continue;
         entry.log.stop(StreamEndCode.rejoin, 'the run store is unreachable; rejoin from the last event id');
-        void this.forget(runId, entry);
+        if (!entry.writer) void this.forget(runId, entry);
       }
     });
   }
@@ -92,7 +92,7 @@ export class RedisRunLogs extends RunLogs implements OnModuleInit, AppendTarget 
     if (!entry?.writer) return;
     const writer = entry.writer;
     entry.writer = undefined;
-    await writer.close(how === 'ended' ? this.options.ttlMs : PENDING_KEEP_MS);
+    await writer.close(how === 'ended' ? this.options.ttlMs : PENDING_KEEP_MS, how === 'handed_on');
     if (entry.refs === 0) return void this.forget(runId, entry);
     // Readers here go on following the run, now written by another replica.
     if (how === 'handed_on' && !entry.log.isEnded) await this.mirror(runId, entry).catch(() => undefined);

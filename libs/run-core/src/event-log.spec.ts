@@ -138,4 +138,39 @@ describe('subscribeToLog', () => {
     log.append(token('second'));
     expect(seen).toEqual([1, 2, 3]);
   });
+
+  describe('held until stored (replicas)', () => {
+    it('readers get only what is stored; the rest is dropped when the run is handed on', async () => {
+      const log = new RunEventLog({ maxEvents: 100, maxBytes: 1e9 });
+      log.append(token('a'));
+      log.holdUntilStored();
+      for (const t of ['b', 'c', 'd']) log.append(token(t));
+      const seen: number[] = [];
+      const sub = subscribeToLog(log).subscribe((e) => seen.push(e.seq));
+      expect(seen).toEqual([1]);
+      log.markStored(3);
+      expect(seen).toEqual([1, 2, 3]);
+      log.discardUnstored();
+      expect(log.lastSeq).toBe(3);
+      // Another process's event 4 takes the place of the dropped one.
+      log.accept({ seq: 4, event: 'message', data: { text: 'D', role: 'ai', metadata: {}, complete: false } });
+      log.accept({ ...end, seq: 5 });
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+      expect(log.readAfter(3, 1)![0]).toMatchObject({ data: { text: 'D' } });
+      sub.unsubscribe();
+    });
+
+    it('a mirror that misses events starts again at the next one: readers behind get replay_gap', async () => {
+      const log = new RunEventLog({ maxEvents: 100, maxBytes: 1e9 });
+      log.accept({ ...token("a"), seq: 1 });
+      log.accept({ ...token("g"), seq: 7 });
+      log.accept({ ...end, seq: 8 });
+      const events = await firstValueFrom(subscribeToLog(log).pipe(toArray()));
+      expect(events.map((e) => [e.seq, e.event === 'error' ? e.data.code : e.event])).toEqual([
+        [0, 'replay_gap'],
+        [7, 'message'],
+        [8, 'end'],
+      ]);
+    });
+  });
 });

@@ -24,9 +24,15 @@ export class RunEventLog {
   private appendedBytes = 0;
   /** Bytes appended before events[0] (non-zero once the array was compacted). */
   private bytesBeforeBase = 0;
+  /** Readers: called when there is more to read (or a reason to stop). */
   private readonly listeners = new Set<() => void>();
+  /** Writers: called after every append. */
+  private readonly appendListeners = new Set<() => void>();
   private ended = false;
   private stopped?: { code: string; message: string };
+  /** With replicas, readers see only what is stored (see `holdUntilStored`). */
+  private held = false;
+  private storedSeq = 0;
 
   /**
    * `afterSeq`: the seq the log starts after (a replica mirroring a run, or resuming it,
@@ -52,6 +58,42 @@ export class RunEventLog {
     return this.ended;
   }
 
+  /** The newest seq readers may have: the last one, or the last one stored while held. */
+  get readableSeq(): number {
+    return this.held ? this.storedSeq : this.lastSeq;
+  }
+
+  /**
+   * From now on, readers get an event only once it is stored (`markStored`): with replicas,
+   * a frame a client got is one every replica agrees on, even if this process loses the run
+   * before storing the rest (a freeze past its lease), and what it had not stored is dropped.
+   */
+  holdUntilStored(): void {
+    this.held = true;
+    this.storedSeq = this.lastSeq;
+  }
+
+  markStored(seq: number): void {
+    const stored = Math.min(seq, this.lastSeq);
+    if (!this.held || stored <= this.storedSeq) return;
+    this.storedSeq = stored;
+    this.notify();
+  }
+
+  /** Drops what was appended but never stored, and stops holding (another process writes on). */
+  discardUnstored(): void {
+    if (!this.held) return;
+    while (this.lastSeq > this.storedSeq && this.events.length > this.head) {
+      const event = this.events.pop();
+      const upTo = this.cumulative.pop()!;
+      const bytes = upTo - (this.cumulative.length ? this.cumulative[this.cumulative.length - 1] : this.bytesBeforeBase);
+      this.appendedBytes -= bytes;
+      this.keptBytes -= bytes;
+      if (event?.event === 'end') this.ended = false;
+    }
+    this.held = false;
+  }
+
   get size(): number {
     return this.events.length - this.head;
   }
@@ -75,6 +117,11 @@ export class RunEventLog {
     this.keptBytes += bytes;
     if (event.event === 'end') this.ended = true;
     this.enforceLimits();
+    for (const listener of this.appendListeners) listener();
+    if (!this.held) this.notify();
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener();
   }
 
@@ -106,7 +153,7 @@ export class RunEventLog {
   stop(code: string, message: string): void {
     if (this.ended || this.stopped) return;
     this.stopped = { code, message };
-    for (const listener of this.listeners) listener();
+    this.notify();
   }
 
   /** Why readers are told to go (see `stop`), if they are. */
@@ -139,8 +186,14 @@ export class RunEventLog {
     return this.appendedBytes - this.cumulative[index];
   }
 
-  /** Calls `listener` after every append, until the returned function is called. */
+  /** Calls `listener` after every append (a writer storing them), until the returned function is called. */
   onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever readers have more to read or are told to stop, until the returned function is called. */
+  onReadable(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -61,8 +61,8 @@ export class RunDriver {
   }
 
   private async finish(run: RunExecution, outcome: RunOutcome): Promise<void> {
-    if (outcome.interrupts.length) run.log.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
-    if (outcome.error) run.log.append({ event: 'error', data: outcome.error });
+    if (outcome.interrupts.length) run.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
+    if (outcome.error) run.append({ event: 'error', data: outcome.error });
     if (run.stopReason === 'rollback') await this.rollBack(run);
     let ended = true;
     try {

@@ -1,6 +1,7 @@
 import type { Owner, RunRecord } from '@riser/persistence';
 import type { StopReason } from './cluster/run-signals.js';
 import type { RunEventLog } from './event-log.js';
+import type { RunEventInput } from './run-event.js';
 import type { RunRequest } from './run-request.js';
 
 /** Why this process stopped executing a run it did not end: another one goes on with it. */
@@ -59,6 +60,18 @@ export class RunExecution {
 
   get letGo(): LetGo | undefined {
     return this.letGoValue;
+  }
+
+  /**
+   * Records an event of this attempt. Nothing is recorded once the lease is gone by this
+   * process's own clock (a process resumed after a freeze learns it here, before any round
+   * trip), nor after the run was let go.
+   */
+  append(event: RunEventInput): void {
+    if (this.letGoValue) return;
+    // One replica (no deadline) reads no clock per token.
+    if (this.leaseDeadline !== Number.POSITIVE_INFINITY && Date.now() > this.leaseDeadline) return this.letGoOf('fenced');
+    this.log.append(event);
   }
 
   /** Aborts the graph; the run ends with the reason's status. The first reason given wins. */

@@ -81,7 +81,7 @@ export class RunExecutor {
         const [ns, mode, payload] = (subgraphs ? chunk : [[], ...chunk]) as [string[], string, unknown];
         if (mode === 'updates' && collectInterrupts(payload, ns, interrupts)) paused = true;
         if (recorded.has(mode)) {
-          run.log.append({ event: 'stream', data: { mode, payload }, ...(ns.length && { ns }) });
+          run.append({ event: 'stream', data: { mode, payload }, ...(ns.length && { ns }) });
         }
       }
       return { status: paused ? 'interrupted' : 'success', interrupts };
@@ -102,13 +102,13 @@ export class RunExecutor {
       // As LangGraph's own writer: the namespace of the task that wrote it.
       const ns = ((getConfig()?.configurable?.checkpoint_ns as string | undefined) ?? '').split('|').slice(0, -1);
       if (ns.length && !subgraphs) return;
-      run.log.append(ns.length ? { event: 'stream', data: { mode: 'custom', payload }, ns } : { event: 'stream', data: { mode: 'custom', payload } });
+      run.append(ns.length ? { event: 'stream', data: { mode: 'custom', payload }, ns } : { event: 'stream', data: { mode: 'custom', payload } });
     };
   }
 
   private messageSink(run: RunExecution): (data: MessageEventData, ns: string[]) => void {
     return (data, ns) => {
-      run.log.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
+      run.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
     };
   }
 }
@@ -125,7 +125,7 @@ async function* recordingEvents(events: AsyncIterable<StreamEvent>, run: RunExec
       yield withoutCallbacks(event.data.chunk as unknown[]);
       continue;
     }
-    run.log.append({ event: 'stream', data: { mode: 'events', payload: event } });
+    run.append({ event: 'stream', data: { mode: 'events', payload: event } });
   }
 }
 

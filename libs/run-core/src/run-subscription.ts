@@ -109,10 +109,10 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
           cursor = log.firstSeq - 1;
           continue;
         }
-        const last = log.lastSeq;
+        const last = log.readableSeq;
         if (cursor >= last) {
           // A cursor at (or past) the end of a finished run has nothing more to get.
-          if (log.isEnded) subscriber.complete();
+          if (log.isEnded && cursor >= log.lastSeq) subscriber.complete();
           else if (log.stopReason) {
             deliver(synthetic(log.stopReason.code, log.stopReason.message));
             subscriber.complete();
@@ -143,7 +143,7 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
       }
     };
 
-    const stopListening = log.onAppend(pump);
+    const stopListening = log.onReadable(pump);
     pump();
     return () => {
       stopListening();

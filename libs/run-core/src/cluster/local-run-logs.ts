@@ -31,8 +31,9 @@ export class LocalRunLogs extends RunLogs {
     if (how === 'ended') this.expire(runId);
   }
 
-  async acquire(runId: string): Promise<RunEventLog | undefined> {
-    return this.logs.get(runId);
+  async acquire(runId: string, active: boolean): Promise<RunEventLog | undefined> {
+    // An active run's events may still come (or its end, from whoever ends it).
+    return active ? this.open(runId) : this.logs.get(runId);
   }
 
   release(): void {
