@@ -1,5 +1,5 @@
 import { Client } from '@langchain/langgraph-sdk';
-import { bearer, jsonClient, openSse, type SseFrame } from '@riser/testing';
+import { bearer, connectChat, jsonClient, openSse, request, type Socket, type SseFrame } from '@riser/testing';
 import { describeCluster, startCluster, type Cluster, type Replica } from '../support/cluster.js';
 import { queryDb } from '../support/db.js';
 import { consecutive, followRun, ids, keptText } from '../support/run-follower.js';
@@ -35,6 +35,21 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
   afterAll(() => cluster?.destroy());
 
   const api = (base: string) => jsonClient(base, bearer(token));
+  /** A socket on `replica` subscribed to the run from its start; `messages` resolves at its end. */
+  const watch = async (replica: Replica, threadId: string, runId: string) => {
+    const socket = await connectChat(replica.url, token, { transports: ['websocket'] });
+    // No timer of its own (the victim's never ends): the test's timeout bounds the survivor's.
+    const messages = new Promise<Record<string, any>[]>((resolve) => {
+      const all: Record<string, any>[] = [];
+      socket.on('message', (m: Record<string, any>) => {
+        if (m.run_id !== runId) return;
+        all.push(m);
+        if (m.done) resolve(all);
+      });
+    });
+    expect(await request(socket, 'subscribe', { thread_id: threadId, run_id: runId, after_seq: 0 })).toMatchObject({ ok: true });
+    return { replica, socket, messages };
+  };
   const other = (replica: Replica) => cluster.replicas.find((r) => r !== replica)!;
   const checkpointRows = async (threadId: string) =>
     (
@@ -47,13 +62,19 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
       )
     )[0];
 
-  it('kill -9 of the executing replica mid-tokens: resumed elsewhere within the lease + 5 s; the client through nginx ends with [DONE] and one complete reply; attempt 2', async () => {
+  it('kill -9 of the executing replica mid-tokens: resumed elsewhere within the lease + 5 s; the client through nginx ends with [DONE] and one complete reply, a socket on the survivor sees the retry; attempt 2', async () => {
     const said = 'survive a crash';
     const first = await openSse(`${cluster.proxyUrl}/chat/stream`, { headers: bearer(token), body: { message: said, thread_id: 'cf-kill' } });
     expect(first.status).toBe(200);
     let killed: Promise<{ at: number; victim: Replica }> | undefined;
+    // A socket on each replica follows the run too: the survivor's must see the takeover.
+    let watchers: Promise<{ replica: Replica; socket: Socket; messages: Promise<Record<string, any>[]> }[]> | undefined;
     const followed = await followRun(cluster.proxyUrl!, token, first, {
       onFrame: (frame, so) => {
+        if (!watchers && so.runId) {
+          watchers = Promise.all(cluster.replicas.map((replica) => watch(replica, so.threadId, so.runId)));
+          watchers.catch(() => undefined);
+        }
         if (killed || !isContent(frame) || so.frames.filter(isContent).length < 3) return;
         killed = cluster.executorOf(so.runId).then(async (victim) => {
           expect(victim).toBeDefined();
@@ -81,6 +102,13 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     // The survivor serves the same log, frame for frame.
     const whole = (await (await openSse(`${survivor.url}/chat/stream?thread_id=cf-kill&run_id=${followed.runId}`, { headers: bearer(token) })).collect()).filter((f) => f.data !== undefined);
     expect(pairs(whole)).toEqual(pairs(followed.frames));
+
+    const onSurvivor = (await watchers!).find((w) => w.replica === survivor)!;
+    const socketSaw = await onSurvivor.messages;
+    for (const w of await watchers!) w.socket.close();
+    expect(socketSaw).toEqual(
+      followed.frames.map((f) => (f.data === '[DONE]' ? { done: true, status: 'success', run_id: followed.runId, seq: Number(f.id) } : { ...JSON.parse(f.data!), run_id: followed.runId, seq: Number(f.id) })),
+    );
 
     const view = (await api(survivor.url).get('/chat/threads/cf-kill')).body;
     expect(view.messages.map((m: any) => m.content)).toEqual([said, REPLY(said)]);
