@@ -18,12 +18,13 @@ describeCluster('cluster shutdown e2e')('a rolling restart loses nothing', () =>
 
   beforeAll(async () => {
     // ~25 tokens 40 ms apart (~1 s a run) against a 300 ms grace: most runs must be handed back.
-    cluster = await startCluster({ replicas: 2, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '300', RUN_LEASE_MS: '2000', DB_POOL_MAX: '30' } });
+    // Three replicas: runs handed back by A may be taken by B or C, clients rejoin on either.
+    cluster = await startCluster({ replicas: 3, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '300', RUN_LEASE_MS: '2000', DB_POOL_MAX: '30' } });
   });
   afterAll(() => cluster?.destroy());
 
-  it('SIGTERM of A during 20 live streams on A: ready turns 503 within 200 ms, every client rejoins on B and gets the rest exactly once, every run succeeds', async () => {
-    const [A, B] = cluster.replicas;
+  it('SIGTERM of A during 20 live streams on A: ready turns 503 within 200 ms, every client rejoins on B or C and gets the rest exactly once, every run succeeds', async () => {
+    const [A, B, C] = cluster.replicas;
     const token = cluster.token('sam');
     const streaming: Promise<void>[] = [];
     const followers: Promise<Followed>[] = [];
@@ -32,8 +33,8 @@ describeCluster('cluster shutdown e2e')('a rolling restart loses nothing', () =>
       expect(first.status).toBe(200);
       let started!: () => void;
       streaming.push(new Promise<void>((r) => (started = r)));
-      // A client rejoining goes where the load balancer sends it: B, once A is not ready.
-      followers.push(followRun(B.url, token, first, { onFrame: (_, so) => so.frames.filter(isContent).length >= 2 && started() }));
+      // A client rejoining goes where the load balancer sends it: B or C, once A is not ready.
+      followers.push(followRun((i % 2 ? B : C).url, token, first, { onFrame: (_, so) => so.frames.filter(isContent).length >= 2 && started() }));
     }
     await Promise.all(streaming);
 
@@ -61,12 +62,14 @@ describeCluster('cluster shutdown e2e')('a rolling restart loses nothing', () =>
     // With runs three times longer than the grace, the handback must have happened.
     expect(followed.filter((f) => f.rejoins.length > 0).length).toBeGreaterThan(0);
 
-    const runs = await queryDb(cluster.databaseUrl, `SELECT thread_id, status, error_code FROM riser.runs ORDER BY thread_id`);
+    const runs = await queryDb(cluster.databaseUrl, `SELECT thread_id, status, error_code, attempt FROM riser.runs ORDER BY thread_id`);
     expect(runs).toHaveLength(20);
     expect(runs.filter((r) => r.status !== 'success' || r.error_code)).toEqual([]);
-    // B serves each run's whole log, the same frames its client assembled.
-    for (const f of followed) {
-      const whole = (await (await openSse(`${B.url}/chat/stream?thread_id=${f.threadId}&run_id=${f.runId}`, { headers: bearer(token) })).collect()).filter((x) => x.data !== undefined);
+    // Handed back, not failed: resumed by another replica as a second attempt.
+    expect(runs.filter((r) => r.attempt === 2).length).toBeGreaterThan(0);
+    // B and C serve each run's whole log, the same frames its client assembled.
+    for (const [i, f] of followed.entries()) {
+      const whole = (await (await openSse(`${(i % 2 ? C : B).url}/chat/stream?thread_id=${f.threadId}&run_id=${f.runId}`, { headers: bearer(token) })).collect()).filter((x) => x.data !== undefined);
       expect(pairs(whole)).toEqual(pairs(f.frames));
     }
   });
