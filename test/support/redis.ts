@@ -5,6 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './riser-process.js';
 
+// Every redis-server started here, so that even a Jest worker that exits without its
+// teardown leaves none behind.
+const spawned = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of spawned) child.kill('SIGKILL');
+});
+
 /** The redis-server binary, if this machine has one (Debian's `redis-server` package). */
 export function findRedisServer(): string | undefined {
   for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server']) if (existsSync(candidate)) return candidate;
@@ -42,20 +49,25 @@ export async function startRedis(): Promise<TestRedis> {
 
   const start = async () => {
     if (child) return;
-    const spawned = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+    const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child = spawned;
-    spawned.stdout!.on('data', (c) => (output += c));
-    spawned.stderr!.on('data', (c) => (output += c));
-    exited = new Promise((done) => spawned.once('exit', () => done()));
+    child = server;
+    spawned.add(server);
+    server.stdout!.on('data', (c) => (output += c));
+    server.stderr!.on('data', (c) => (output += c));
+    exited = new Promise((done) => server.once('exit', () => done()));
     void exited.then(() => {
-      if (child === spawned) child = undefined;
+      spawned.delete(server);
+      if (child === server) child = undefined;
     });
     const deadline = Date.now() + 10_000;
     while (!(await ping(port))) {
       if (!child) throw new Error(`redis-server exited:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${port}:\n${output}`);
+      if (Date.now() > deadline) {
+        server.kill('SIGKILL');
+        throw new Error(`redis-server did not answer on ${port}:\n${output}`);
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
   };
