@@ -130,6 +130,12 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     const frozen = (await cluster.executorOf(runId))!;
     expect(frozen).toBeDefined();
     const survivor = other(frozen);
+    // A client reading on the replica that will freeze: whatever it is shown after the thaw
+    // must be frames of the run's one log, not of the attempt that lost its lease.
+    const onFrozen = await readUntil(
+      await openSse(`${frozen.url}/chat/stream?thread_id=cf-freeze&run_id=${runId}`, { headers: { ...bearer(token), 'last-event-id': '1' } }),
+      () => true,
+    );
     cluster.freeze(frozen);
     try {
       const taken = await until(() => api(survivor.url).get('/chat/threads/cf-freeze'), (r) => r.body.latest_run?.attempt === 2, LEASE_MS + 5000, 100);
@@ -160,6 +166,18 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     expect(after.messages.map((m: any) => m.content)).toEqual([said, REPLY(said)]);
     // Fenced, not crashed.
     expect(cluster.alive(frozen)).toBe(true);
+    // The client on the frozen replica: its stream ended (told to rejoin, or at [DONE]), and
+    // every frame it got is the log's frame of that id.
+    const shown = await Promise.race([
+      onFrozen.rest(),
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error('the stream on the thawed replica did not end')), 15_000).unref()),
+    ]);
+    const log = new Map(after.frames.map(([id, data]) => [id, data]));
+    const real = shown.filter((f) => !f.data!.startsWith('{"error":"rejoin"'));
+    expect(real.map((f) => [f.id, f.data])).toEqual(real.map((f) => [f.id, log.get(f.id!)]));
+    expect(ids(real)).toEqual(consecutive(real.length, 2));
+    const end = shown[shown.length - 1];
+    expect(end.data === '[DONE]' || end.data!.startsWith('{"error":"rejoin"')).toBe(true);
   });
 
   it(`after RUN_MAX_ATTEMPTS (2 here) lost executors the run ends error interrupted_by_restart, and the thread takes new messages`, async () => {
