@@ -133,8 +133,8 @@ export class RunStore {
    * Records a run's end, settles its thread and adds its interrupts as pending approvals, in
    * one round trip. `ended: false` when the run had ended already or the fence refused it.
    */
-  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[] }> {
-    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[] }>(
+  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[]; threadOwner?: Owner }> {
+    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[]; thread_owner: Owner | null }>(
       `SELECT * FROM riser_rules.finish_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         runId,
@@ -148,7 +148,7 @@ export class RunStore {
         JSON.stringify(end.interrupts ?? []),
       ],
     );
-    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson) };
+    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson), threadOwner: rows[0].thread_owner ?? undefined };
   }
 
   async get(runId: string, q: Queryable = this.db): Promise<RunRecord | undefined> {

@@ -105,11 +105,12 @@ $fn$;
 -- Records how a run ended, settles its thread and adds one pending approval per interrupt
 -- (returned, to be announced). Fenced: with p_boot, only the process start holding the
 -- run's current attempt can end it (a replica that lost its lease cannot); without it
--- (orphans, pending runs cancelled) any caller can. ended = false when nothing changed.
+-- (orphans, pending runs cancelled) any caller can. ended = false when nothing changed;
+-- thread_owner: who the approvals are announced to.
 CREATE FUNCTION riser_rules.finish_run(
   p_run_id uuid, p_boot text, p_attempt integer, p_only_pending boolean, p_status text,
   p_error_code text, p_error_message text, p_last_seq integer, p_interrupts jsonb
-) RETURNS TABLE (ended boolean, approvals jsonb)
+) RETURNS TABLE (ended boolean, approvals jsonb, thread_owner jsonb)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   r riser.runs;
@@ -122,7 +123,7 @@ BEGIN
      AND (p_boot IS NULL OR (worker_boot = p_boot AND attempt = p_attempt))
    RETURNING * INTO r;
   IF r.run_id IS NULL THEN
-    RETURN QUERY SELECT false, '[]'::jsonb;
+    RETURN QUERY SELECT false, '[]'::jsonb, NULL::jsonb;
     RETURN;
   END IF;
   PERFORM riser_rules.settle_thread(r.thread_id, p_status);
@@ -132,7 +133,8 @@ BEGIN
       FROM jsonb_array_elements(coalesce(p_interrupts, '[]'::jsonb)) i
     ON CONFLICT (thread_id, interrupt_id) DO NOTHING
     RETURNING *)
-    SELECT true, coalesce((SELECT jsonb_agg(to_jsonb(a)) FROM added a), '[]'::jsonb);
+    SELECT true, coalesce((SELECT jsonb_agg(to_jsonb(a)) FROM added a), '[]'::jsonb),
+           (SELECT jsonb_build_object('sub', t.owner_sub, 'tenant', t.tenant) FROM riser.threads t WHERE t.thread_id = r.thread_id);
 END
 $fn$;
 
