@@ -74,6 +74,7 @@ export class RunAdmission {
       ...admission,
       owner: { sub: principal.sub, tenant: principal.tenant },
       isApprover: hasRole(principal, this.options.approverRole),
+      maxActivePerTenant: this.options.maxActiveRunsPerTenant,
     };
     const within = admission.within;
     // A hook shares the transaction (and is undone with it); otherwise the function alone is atomic.
@@ -97,6 +98,8 @@ function refusal(result: Exclude<Awaited<ReturnType<RunStore['admit']>>, { outco
       return new RunError(RunErrorCode.forbidden, 'only the thread owner can start runs on it');
     case 'not_found':
       return new RunError(RunErrorCode.threadNotFound, `thread ${admission.threadId} not found`);
+    case 'too_many_runs':
+      return new RunError(RunErrorCode.tooManyRuns, 'this tenant has as many runs active as it may (MAX_ACTIVE_RUNS_PER_TENANT); retry when one ends');
     default:
       if (admission.multitaskStrategy === 'interrupt' || admission.multitaskStrategy === 'rollback') return new ThreadBusyWith(result.runningRunId);
       return new RunError(RunErrorCode.threadBusy, `thread ${admission.threadId} already has a run in progress`);

@@ -42,11 +42,15 @@ $fn$;
 -- the run as running (executed by p_worker) or pending (queued behind the thread's active
 -- run with 'enqueue', or due later), marks the thread busy and, for a new message, cancels
 -- the interrupts it goes past. Any pending or running run keeps a thread busy.
--- outcome: admitted | not_found | forbidden | busy (run = {run_id} of the active run).
+-- A tenant may have at most p_max_active runs pending or running (0: no cap); runs paused at
+-- an interrupt do not count. Admissions of one tenant take turns on an advisory lock, so
+-- concurrent ones on different threads cannot both take the last place.
+-- outcome: admitted | not_found | forbidden | busy (run = {run_id} of the active run) | too_many_runs.
 CREATE FUNCTION riser_rules.admit_run(
   p_thread_id text, p_owner_sub text, p_tenant text, p_is_approver boolean, p_intent text,
   p_thread_metadata jsonb, p_run_id uuid, p_assistant_id text, p_kwargs jsonb, p_metadata jsonb,
-  p_strategy text, p_worker jsonb, p_lease_ms integer, p_delay_ms integer, p_request jsonb
+  p_strategy text, p_worker jsonb, p_lease_ms integer, p_delay_ms integer, p_request jsonb,
+  p_max_active integer
 ) RETURNS TABLE (outcome text, thread jsonb, run jsonb, cancelled jsonb, queued boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -76,6 +80,16 @@ BEGIN
   IF busy_with IS NOT NULL AND p_strategy <> 'enqueue' THEN
     RETURN QUERY SELECT 'busy', NULL::jsonb, jsonb_build_object('run_id', busy_with), NULL::jsonb, NULL::boolean;
     RETURN;
+  END IF;
+  IF coalesce(p_max_active, 0) > 0 THEN
+    PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
+    IF (SELECT count(*) FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')) >= p_max_active THEN
+      -- The thread a first message would have created is not kept.
+      DELETE FROM riser.threads d WHERE d.thread_id = p_thread_id
+        AND NOT EXISTS (SELECT 1 FROM riser.runs y WHERE y.thread_id = p_thread_id) AND d.created_at = now();
+      RETURN QUERY SELECT 'too_many_runs', NULL::jsonb, NULL::jsonb, NULL::jsonb, NULL::boolean;
+      RETURN;
+    END IF;
   END IF;
   runs_now := busy_with IS NULL AND coalesce(p_delay_ms, 0) <= 0;
   INSERT INTO riser.runs (run_id, thread_id, assistant_id, owner_sub, tenant, status, kwargs, metadata,
