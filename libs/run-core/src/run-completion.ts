@@ -55,12 +55,14 @@ export class RunCompletion {
     run.log.append({ event: 'end', data: { status: outcome.status } });
     await this.logs.close(run.runId, 'ended').catch((err: Error) => this.logger.warn({ msg: 'could not store the end of a run log', run_id: run.runId, err: err.message }));
     this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status, attempt: run.attempt });
+    this.events.lifecycle$.next({ kind: 'ended', runId: run.runId, status: outcome.status, code: outcome.error?.code, durationMs: Date.now() - run.startedAt });
     this.signals.notify({ kind: 'runs.claimable' });
   }
 
   /** This attempt stops here; the run goes on elsewhere (fenced) or is resumed elsewhere (handed back). */
   private async letGo(run: RunExecution): Promise<void> {
     await this.logs.close(run.runId, 'handed_on').catch(() => undefined);
+    this.events.lifecycle$.next({ kind: 'let_go', runId: run.runId, why: run.letGo ?? 'fenced' });
     this.logger.log({ msg: run.letGo === 'fenced' ? 'run lost to another attempt' : 'run handed back', run_id: run.runId, attempt: run.attempt });
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RunSignals } from './cluster/run-signals.js';
 import { GraphRegistry } from './graphs/graph-registry.js';
 import { RunCompletion } from './run-completion.js';
+import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunFailureCode } from './run-error.js';
 import type { RunExecution } from './run-execution.js';
@@ -24,6 +25,7 @@ export class RunDriver {
     private readonly registry: RunRegistry,
     private readonly signals: RunSignals,
     private readonly completion: RunCompletion,
+    private readonly events: RunCoreEvents,
   ) {}
 
   async drive(run: RunExecution): Promise<void> {
@@ -33,6 +35,13 @@ export class RunDriver {
       // A stop sent before this process listened (a cancel racing a claim) still counts.
       const requested = await this.signals.stopRequested(run.runId);
       if (requested) run.stop(requested);
+      this.events.lifecycle$.next({
+        kind: 'started',
+        runId: run.runId,
+        attempt: run.attempt,
+        waitedMs: run.attempt === 1 ? run.startedAt - run.record.createdAt.getTime() : 0,
+        takeover: run.attempt > 1,
+      });
       outcome = run.stopReason ? { ...STOPPED[run.stopReason], interrupts: [] } : await this.execute(run);
     } catch (err) {
       this.logger.error({ msg: 'run could not be executed', run_id: run.runId, err: (err as Error).message });

@@ -8,6 +8,7 @@ import { RunSignals } from './cluster/run-signals.js';
 import { DEFAULT_GRAPH } from './graphs/graph-registry.js';
 import { RunAdmission, ThreadBusyWith, type Admitted } from './run-admission.js';
 import { RunControl } from './run-control.js';
+import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunDriver } from './run-driver.js';
 import { RunError, RunErrorCode } from './run-error.js';
@@ -41,6 +42,7 @@ export class RunService {
     private readonly signals: RunSignals,
     private readonly handles: RunHandles,
     private readonly control: RunControl,
+    private readonly events: RunCoreEvents,
   ) {}
 
   /** Runs admitted on any replica: thread followers follow them. */
@@ -108,6 +110,7 @@ export class RunService {
       this.signals.notify({ kind: 'runs.claimable' });
     }
     this.signals.notify({ kind: 'run.admitted', runId: record.runId, threadId });
+    this.events.lifecycle$.next({ kind: 'admitted', runId: record.runId, assistantId, protocol: request.protocol ?? 'simple', status: record.status === 'running' ? 'running' : 'pending' });
     const state = queued ? 'run queued' : record.status === 'pending' ? 'run scheduled' : 'run started';
     this.logger.log({ msg: state, ...(request.afterSeconds && { after_seconds: request.afterSeconds }), run_id: record.runId, thread_id: threadId, assistant_id: assistantId, sub: principal.sub });
     return this.handles.of(record, thread.owner);
