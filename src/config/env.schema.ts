@@ -51,6 +51,7 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   RUN_LEASE_MS: int(1000).default(30_000),
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
+  MAX_ACTIVE_RUNS_PER_TENANT: int(0).default(1000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   REDIS_PREFIX: z.string().min(1).max(100).default('riser:'),
 

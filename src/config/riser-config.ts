@@ -104,6 +104,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       leaseMs: env.RUN_LEASE_MS,
       takeover: !!env.REDIS_URL,
       maxAttempts: env.RUN_MAX_ATTEMPTS,
+      maxActiveRunsPerTenant: env.MAX_ACTIVE_RUNS_PER_TENANT,
       graphsConfigPath: graphsConfigPath && resolve(graphsConfigPath),
       demo: {
         tokenDelayMs: env.DEMO_TOKEN_DELAY_MS,

@@ -118,6 +118,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       assistantId: body.assistant_id,
       input: { messages: [{ role: 'user', content: body.message, id: randomUUID() }] },
       messages: 'text',
+      protocol: 'socket',
       multitaskStrategy: body.multitask_strategy,
     });
     // The ack goes first; the run's events are replayed from its start, so none is lost.

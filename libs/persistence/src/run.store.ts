@@ -75,12 +75,14 @@ export interface Admission {
   delayMs?: number;
   /** What to execute, for whichever replica claims the run. */
   request: Record<string, unknown>;
+  /** Most runs a tenant may have pending or running (0: no cap). */
+  maxActivePerTenant: number;
 }
 
 export type AdmissionResult =
   /** `queued`: pending behind the thread's running or pending run. */
   | { outcome: 'admitted'; thread: ThreadRecord; run: RunRecord; cancelled: ApprovalRecord[]; queued: boolean }
-  | { outcome: 'not_found' | 'forbidden' }
+  | { outcome: 'not_found' | 'forbidden' | 'too_many_runs' }
   | { outcome: 'busy'; runningRunId: string | undefined };
 
 export interface RunEnding {
@@ -107,10 +109,10 @@ export class RunStore {
       run: RunRow | null;
       cancelled: ApprovalRow[] | null;
       queued: boolean | null;
-    }>(`SELECT * FROM riser_rules.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
+    }>(`SELECT * FROM riser_rules.admit_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, [
       a.threadId, a.owner.sub, a.owner.tenant, a.isApprover, a.intent, JSON.stringify(a.threadMetadata ?? {}),
       a.runId, a.assistantId, JSON.stringify(a.kwargs), JSON.stringify(a.metadata ?? {}), a.multitaskStrategy,
-      JSON.stringify(a.worker), a.leaseMs, a.delayMs ?? 0, JSON.stringify(a.request),
+      JSON.stringify(a.worker), a.leaseMs, a.delayMs ?? 0, JSON.stringify(a.request), a.maxActivePerTenant,
     ]);
     const row = rows[0];
     switch (row.outcome) {
@@ -133,8 +135,8 @@ export class RunStore {
    * Records a run's end, settles its thread and adds its interrupts as pending approvals, in
    * one round trip. `ended: false` when the run had ended already or the fence refused it.
    */
-  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[] }> {
-    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[] }>(
+  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[]; threadOwner?: Owner }> {
+    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[]; thread_owner: Owner | null }>(
       `SELECT * FROM riser_rules.finish_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         runId,
@@ -148,7 +150,7 @@ export class RunStore {
         JSON.stringify(end.interrupts ?? []),
       ],
     );
-    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson) };
+    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson), threadOwner: rows[0].thread_owner ?? undefined };
   }
 
   async get(runId: string, q: Queryable = this.db): Promise<RunRecord | undefined> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { hasRole, type Principal } from '@riser/auth';
 import {
   Database,
@@ -9,6 +9,9 @@ import {
   type ThreadRecord,
   type WorkerIdentity,
 } from '@riser/persistence';
+import { GraphRegistry } from './graphs/graph-registry.js';
+import { RunCoreEvents } from './run-core.events.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunError, RunErrorCode } from './run-error.js';
 import type { MultitaskStrategy } from './run-request.js';
 
@@ -57,16 +60,21 @@ export class ThreadBusyWith extends Error {
 @Injectable()
 export class RunAdmission {
   constructor(
+    @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
     private readonly db: Database,
     private readonly runs: RunStore,
-    private readonly approverRole: string,
+    private readonly graphs: GraphRegistry,
+    private readonly events: RunCoreEvents,
   ) {}
 
+  /** Admits the run; interrupts a new message went past are announced as decided (cancelled). */
   async admit(principal: Principal, admission: Admission): Promise<Admitted> {
+    if (!this.graphs.has(admission.assistantId)) throw new RunError(RunErrorCode.assistantNotFound, `no assistant "${admission.assistantId}"`);
     const args = {
       ...admission,
       owner: { sub: principal.sub, tenant: principal.tenant },
-      isApprover: hasRole(principal, this.approverRole),
+      isApprover: hasRole(principal, this.options.approverRole),
+      maxActivePerTenant: this.options.maxActiveRunsPerTenant,
     };
     const within = admission.within;
     // A hook shares the transaction (and is undone with it); otherwise the function alone is atomic.
@@ -79,6 +87,7 @@ export class RunAdmission {
         })
       : await this.runs.admit(this.db, args);
     if (result.outcome !== 'admitted') throw refusal(result, admission);
+    for (const approval of result.cancelled) this.events.decided(result.thread.owner, approval);
     return { record: result.run, thread: result.thread, cancelled: result.cancelled, queued: result.queued };
   }
 }
@@ -89,6 +98,8 @@ function refusal(result: Exclude<Awaited<ReturnType<RunStore['admit']>>, { outco
       return new RunError(RunErrorCode.forbidden, 'only the thread owner can start runs on it');
     case 'not_found':
       return new RunError(RunErrorCode.threadNotFound, `thread ${admission.threadId} not found`);
+    case 'too_many_runs':
+      return new RunError(RunErrorCode.tooManyRuns, 'this tenant has as many runs active as it may (MAX_ACTIVE_RUNS_PER_TENANT); retry when one ends');
     default:
       if (admission.multitaskStrategy === 'interrupt' || admission.multitaskStrategy === 'rollback') return new ThreadBusyWith(result.runningRunId);
       return new RunError(RunErrorCode.threadBusy, `thread ${admission.threadId} already has a run in progress`);

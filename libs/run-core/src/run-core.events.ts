@@ -26,13 +26,28 @@ export interface ApprovalDecided extends ThreadAudience {
   resume_run_id?: string;
 }
 
+/** What happens to runs on this replica, for metrics and logs (never for control). */
+export type RunLifecycle =
+  /** Admitted here: `running` at once, or `pending` (queued, delayed). */
+  | { kind: 'admitted'; runId: string; assistantId: string; protocol: string; status: 'running' | 'pending' }
+  /** An attempt began executing here; `waitedMs` since admission (queue wait), `takeover` after another replica lost it. */
+  | { kind: 'started'; runId: string; attempt: number; waitedMs: number; takeover: boolean }
+  /** Its first model token, `ms` after the attempt began. */
+  | { kind: 'first_token'; runId: string; ms: number }
+  /** Its end was recorded here. */
+  | { kind: 'ended'; runId: string; status: string; code?: string; durationMs: number }
+  /** An attempt here stopped without ending the run (fenced, or handed back at shutdown). */
+  | { kind: 'let_go'; runId: string; why: 'fenced' | 'handed_back' };
+
 /**
- * Approvals requested or decided, for transports to push to their clients. In-process
- * Subjects, raised on the replica where it happened; the socket adapter carries them to the
- * clients of every replica. Transports subscribe, the core never waits for them.
+ * Approvals requested or decided, for transports to push to their clients, and the runs'
+ * lifecycle, for metrics. In-process Subjects, raised on the replica where it happened; the
+ * socket adapter carries approvals to the clients of every replica. Transports subscribe,
+ * the core never waits for them.
  */
 @Injectable()
 export class RunCoreEvents {
+  readonly lifecycle$ = new Subject<RunLifecycle>();
   readonly approvalRequested$ = new Subject<ApprovalRequested>();
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
 

@@ -1,4 +1,3 @@
-import { Database, RunStore } from '@riser/persistence';
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
 import { ApprovalService } from './approvals/approval.service.js';
 import { GraphRegistry } from './graphs/graph-registry.js';
@@ -6,13 +5,17 @@ import { RunCoreEvents } from './run-core.events.js';
 import { RunAdmission } from './run-admission.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunDrain } from './run-drain.js';
+import { RunCompletion } from './run-completion.js';
 import { RunDriver } from './run-driver.js';
 import { RunExecutor } from './run-executor.js';
 import { RunOrphans } from './run-orphans.js';
 import { RunRegistry } from './run-registry.js';
 import { RunScheduler } from './run-scheduler.js';
 import { RunService } from './run.service.js';
+import { RunControl } from './run-control.js';
+import { RunHandles } from './run-handles.js';
 import { ThreadService } from './thread.service.js';
+import { ThreadCheckpoints } from './thread-checkpoints.js';
 
 export interface RunCoreModuleAsyncOptions {
   inject?: (InjectionToken | OptionalFactoryDependency)[];
@@ -33,19 +36,19 @@ export class RunCoreModule {
       providers: [
         { provide: RUN_CORE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
         GraphRegistry,
-        {
-          provide: RunAdmission,
-          inject: [Database, RunStore, RUN_CORE_OPTIONS],
-          useFactory: (db: Database, runs: RunStore, opts: RunCoreOptions) => new RunAdmission(db, runs, opts.approverRole),
-        },
+        RunAdmission,
         RunExecutor,
         RunDriver,
+        RunCompletion,
         RunRegistry,
         RunOrphans,
         RunScheduler,
+        RunHandles,
+        RunControl,
         RunService,
         RunDrain,
         ThreadService,
+        ThreadCheckpoints,
         ApprovalService,
         RunCoreEvents,
       ],

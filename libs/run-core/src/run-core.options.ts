@@ -12,6 +12,8 @@ export interface RunCoreOptions {
    * runs end with `interrupted_by_restart` / `shutdown`.
    */
   takeover: boolean;
+  /** Most runs a tenant may have pending or running (MAX_ACTIVE_RUNS_PER_TENANT; 0: no cap). */
+  maxActiveRunsPerTenant: number;
   /** Attempts a run gets before it ends with `interrupted_by_restart` (RUN_MAX_ATTEMPTS). */
   maxAttempts: number;
   /** A langgraph.json naming user graphs; none when absent. */

@@ -5,6 +5,7 @@ import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunRegistry } from './run-registry.js';
 import { RunScheduler } from './run-scheduler.js';
 import { RunService } from './run.service.js';
+import { RunControl } from './run-control.js';
 
 /**
  * The run core's part of a shutdown: no new runs, no more claims; the runs executing here
@@ -18,6 +19,7 @@ export class RunDrain {
   constructor(
     @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
     private readonly runs: RunService,
+    private readonly control: RunControl,
     private readonly scheduler: RunScheduler,
     private readonly registry: RunRegistry,
     private readonly store: RunStore,
@@ -29,7 +31,7 @@ export class RunDrain {
     this.scheduler.stop();
     if (!this.options.takeover) {
       // Nothing here will claim them any more, and no other replica will.
-      for (const record of await this.store.pendingOf(this.options.worker.boot)) await this.runs.endPending(record, 'shutdown');
+      for (const record of await this.store.pendingOf(this.options.worker.boot)) await this.control.endPending(record, 'shutdown');
     }
     const active = this.registry.active();
     if (active.length) {

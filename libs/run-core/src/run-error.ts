@@ -9,6 +9,8 @@ export const RunErrorCode = {
   shuttingDown: 'shutting_down',
   /** The shared store (Redis) cannot be reached: retry shortly. */
   unavailable: 'unavailable',
+  /** The tenant has MAX_ACTIVE_RUNS_PER_TENANT runs pending or running. */
+  tooManyRuns: 'too_many_runs',
   notInterrupted: 'not_interrupted',
   interruptNotFound: 'interrupt_not_found',
   alreadyDecided: 'already_decided',

@@ -25,6 +25,8 @@ export class RunExecution {
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
   /** Until when this process may write the run (epoch ms); renewed with the lease. */
   leaseDeadline = Number.POSITIVE_INFINITY;
+  /** When this attempt began here (epoch ms). */
+  readonly startedAt = Date.now();
 
   constructor(
     readonly record: RunRecord,

@@ -8,6 +8,7 @@ import type { CompiledGraph } from './graphs/graph-registry.js';
 import { RunFailureCode } from './run-error.js';
 import type { InterruptInfo, MessageEventData } from './run-event.js';
 import { RunTokenHandler } from './token-handler.js';
+import { RunCoreEvents } from './run-core.events.js';
 
 export interface RunOutcome {
   status: Exclude<RunStatus, 'pending' | 'running'>;
@@ -34,6 +35,8 @@ export const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> =
 @Injectable()
 export class RunExecutor {
   private readonly logger = new Logger('RunExecutor');
+
+  constructor(private readonly events: RunCoreEvents) {}
 
   async execute(run: RunExecution, graph: CompiledGraph): Promise<RunOutcome> {
     const { request } = run;
@@ -107,7 +110,12 @@ export class RunExecutor {
   }
 
   private messageSink(run: RunExecution): (data: MessageEventData, ns: string[]) => void {
+    let first = true;
     return (data, ns) => {
+      if (first && data.text) {
+        first = false;
+        this.events.lifecycle$.next({ kind: 'first_token', runId: run.runId, ms: Date.now() - run.startedAt });
+      }
       run.append(ns.length ? { event: 'message', data, ns } : { event: 'message', data });
     };
   }

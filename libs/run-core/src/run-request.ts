@@ -5,6 +5,7 @@
 export const GRAPH_STREAM_MODES = ['values', 'updates', 'custom', 'debug', 'tasks', 'checkpoints', 'tools', 'events'] as const;
 export type GraphStreamMode = (typeof GRAPH_STREAM_MODES)[number];
 
+export type RunProtocol = 'simple' | 'socket' | 'platform' | 'approval';
 export type MultitaskStrategy = 'reject' | 'enqueue' | 'interrupt' | 'rollback';
 export type OnDisconnect = 'continue' | 'cancel';
 
@@ -46,4 +47,6 @@ export interface RunRequest {
   checkpointId?: string;
   /** The stream modes the client asked for, as its protocol names them (for rejoins over it). */
   clientModes?: string[];
+  /** Which protocol started the run (for metrics and logs). */
+  protocol?: RunProtocol;
 }

@@ -82,7 +82,6 @@ export class RunScheduler implements OnModuleInit, OnApplicationShutdown {
           await this.start(record, false);
         }
         if (this.options.takeover) await this.takeOver();
-        else await this.orphans.sweep();
       } while (this.again && !this.stopped);
     } catch (err) {
       this.logger.warn({ msg: 'claiming runs failed', err: (err as Error).message });
@@ -148,6 +147,8 @@ export class RunScheduler implements OnModuleInit, OnApplicationShutdown {
         } else if (!run.log.isEnded) run.letGoOf('fenced');
       }
       await this.logs.keepAlive(active.map((r) => r.runId));
+      // Alone, runs of a process that died are ended (with replicas they are taken over instead).
+      if (!this.options.takeover) await this.orphans.sweep();
     } catch (err) {
       this.logger.warn({ msg: 'lease renewal failed', err: (err as Error).message });
     }

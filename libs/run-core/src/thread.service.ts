@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { StateSnapshot } from '@langchain/langgraph';
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { Principal } from '@riser/auth';
 import { ApprovalStore, Database, RunStore, ThreadStore, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
-import { DEFAULT_GRAPH, GraphRegistry, type CompiledGraph } from './graphs/graph-registry.js';
+import { ThreadCheckpoints } from './thread-checkpoints.js';
 import { toThreadMessage, type ThreadMessageView } from './message-format.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunError, RunErrorCode } from './run-error.js';
@@ -37,9 +36,8 @@ export class ThreadService {
     private readonly db: Database,
     private readonly threads: ThreadStore,
     private readonly runStore: RunStore,
-    private readonly graphs: GraphRegistry,
     private readonly approvals: ApprovalStore,
-    private readonly checkpointer: PostgresSaver,
+    private readonly checkpoints: ThreadCheckpoints,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
@@ -87,7 +85,7 @@ export class ThreadService {
     const thread = await this.writable(principal, threadId);
     if (thread.status === 'busy') throw new RunError(RunErrorCode.threadBusy, `thread ${threadId} has a run in progress`);
     await this.threads.delete(threadId);
-    await this.checkpointer.deleteThread(threadId);
+    await this.checkpoints.forget(threadId);
   }
 
   async view(principal: Principal, threadId: string): Promise<ThreadView> {
@@ -128,36 +126,17 @@ export class ThreadService {
     return this.runStore.latestForThread(threadId);
   }
 
-  /** The graph whose state schema applies to the thread: its latest run's, else its metadata's. */
-  async graphFor(thread: ThreadRecord): Promise<CompiledGraph> {
-    const latest = await this.runStore.latestForThread(thread.threadId);
-    const fromMetadata = typeof thread.metadata.graph_id === 'string' ? thread.metadata.graph_id : undefined;
-    const candidates = [latest?.assistantId, fromMetadata, DEFAULT_GRAPH];
-    const graphId = candidates.find((id) => id && this.graphs.has(id))!;
-    return this.graphs.get(graphId, { configurable: { thread_id: thread.threadId } });
-  }
-
   /** The thread's latest checkpointed state (undefined before its first checkpoint). */
-  async state(thread: ThreadRecord, checkpoint: Record<string, unknown> = {}, subgraphs = false): Promise<StateSnapshot | undefined> {
-    const graph = await this.graphFor(thread);
-    const config = { configurable: { thread_id: thread.threadId, ...checkpoint } };
-    const snapshot = await graph.getState(config, { subgraphs });
-    return snapshot.config?.configurable?.checkpoint_id ? snapshot : undefined;
+  state(thread: ThreadRecord, checkpoint: Record<string, unknown> = {}, subgraphs = false): Promise<StateSnapshot | undefined> {
+    return this.checkpoints.state(thread, checkpoint, subgraphs);
   }
 
   /** Past states of the thread, newest first (LangGraph's state history). */
-  async history(
+  history(
     thread: ThreadRecord,
     options: { limit: number; before?: string; metadata?: Record<string, unknown>; checkpoint?: Record<string, unknown> },
   ): Promise<StateSnapshot[]> {
-    const graph = await this.graphFor(thread);
-    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: '', ...options.checkpoint } };
-    const states: StateSnapshot[] = [];
-    const before = options.before ? { configurable: { thread_id: thread.threadId, checkpoint_id: options.before } } : undefined;
-    for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
-      states.push(state);
-    }
-    return states;
+    return this.checkpoints.history(thread, options);
   }
 
   /** Writes values into the thread's state as if `asNode` had returned them; not while a run is active. */
@@ -169,9 +148,7 @@ export class ThreadService {
   ): Promise<Record<string, unknown>> {
     const thread = await this.writable(principal, threadId);
     if (thread.status === 'busy') throw new RunError(RunErrorCode.threadBusy, `thread ${threadId} has a run in progress`);
-    const graph = await this.graphFor(thread);
-    const config = await graph.updateState({ configurable: { thread_id: threadId, ...options.checkpoint } }, values, options.asNode);
-    return (config.configurable ?? {}) as Record<string, unknown>;
+    return this.checkpoints.update(thread, values, options);
   }
 }
 

@@ -47,6 +47,7 @@ export class ChatController {
       assistantId: body.assistant_id,
       input: { messages: [{ role: 'user', content: message, id: randomUUID() }] },
       messages: 'text',
+      protocol: 'simple',
       timeoutMs: body.timeout_ms,
       onDisconnect: body.on_disconnect,
       multitaskStrategy: body.multitask_strategy,

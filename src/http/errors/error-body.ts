@@ -24,6 +24,7 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.notImplemented]: 404,
   [RunErrorCode.shuttingDown]: 503,
   [RunErrorCode.unavailable]: 503,
+  [RunErrorCode.tooManyRuns]: 429,
 };
 
 /** A code for a bare HTTP status (errors that carry no code of their own). */

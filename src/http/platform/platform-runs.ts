@@ -74,6 +74,7 @@ export class PlatformRuns {
       checkpointId: body.checkpoint_id ?? body.checkpoint?.checkpoint_id,
       afterSeconds: body.after_seconds || undefined,
       clientModes: [...modes],
+      protocol: 'platform',
     };
     // A resume answers the thread's pending approvals (exactly once, audited) and may come
     // from an approver of the tenant; new input only from the owner.

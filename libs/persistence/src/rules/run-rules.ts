@@ -42,11 +42,15 @@ $fn$;
 -- the run as running (executed by p_worker) or pending (queued behind the thread's active
 -- run with 'enqueue', or due later), marks the thread busy and, for a new message, cancels
 -- the interrupts it goes past. Any pending or running run keeps a thread busy.
--- outcome: admitted | not_found | forbidden | busy (run = {run_id} of the active run).
+-- A tenant may have at most p_max_active runs pending or running (0: no cap); runs paused at
+-- an interrupt do not count. Admissions of one tenant take turns on an advisory lock, so
+-- concurrent ones on different threads cannot both take the last place.
+-- outcome: admitted | not_found | forbidden | busy (run = {run_id} of the active run) | too_many_runs.
 CREATE FUNCTION riser_rules.admit_run(
   p_thread_id text, p_owner_sub text, p_tenant text, p_is_approver boolean, p_intent text,
   p_thread_metadata jsonb, p_run_id uuid, p_assistant_id text, p_kwargs jsonb, p_metadata jsonb,
-  p_strategy text, p_worker jsonb, p_lease_ms integer, p_delay_ms integer, p_request jsonb
+  p_strategy text, p_worker jsonb, p_lease_ms integer, p_delay_ms integer, p_request jsonb,
+  p_max_active integer
 ) RETURNS TABLE (outcome text, thread jsonb, run jsonb, cancelled jsonb, queued boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -77,6 +81,16 @@ BEGIN
     RETURN QUERY SELECT 'busy', NULL::jsonb, jsonb_build_object('run_id', busy_with), NULL::jsonb, NULL::boolean;
     RETURN;
   END IF;
+  IF coalesce(p_max_active, 0) > 0 THEN
+    PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
+    IF (SELECT count(*) FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')) >= p_max_active THEN
+      -- The thread a first message would have created is not kept.
+      DELETE FROM riser.threads d WHERE d.thread_id = p_thread_id
+        AND NOT EXISTS (SELECT 1 FROM riser.runs y WHERE y.thread_id = p_thread_id) AND d.created_at = now();
+      RETURN QUERY SELECT 'too_many_runs', NULL::jsonb, NULL::jsonb, NULL::jsonb, NULL::boolean;
+      RETURN;
+    END IF;
+  END IF;
   runs_now := busy_with IS NULL AND coalesce(p_delay_ms, 0) <= 0;
   INSERT INTO riser.runs (run_id, thread_id, assistant_id, owner_sub, tenant, status, kwargs, metadata,
                           multitask_strategy, worker_id, worker_host, worker_pid, worker_boot,
@@ -105,11 +119,12 @@ $fn$;
 -- Records how a run ended, settles its thread and adds one pending approval per interrupt
 -- (returned, to be announced). Fenced: with p_boot, only the process start holding the
 -- run's current attempt can end it (a replica that lost its lease cannot); without it
--- (orphans, pending runs cancelled) any caller can. ended = false when nothing changed.
+-- (orphans, pending runs cancelled) any caller can. ended = false when nothing changed;
+-- thread_owner: who the approvals are announced to.
 CREATE FUNCTION riser_rules.finish_run(
   p_run_id uuid, p_boot text, p_attempt integer, p_only_pending boolean, p_status text,
   p_error_code text, p_error_message text, p_last_seq integer, p_interrupts jsonb
-) RETURNS TABLE (ended boolean, approvals jsonb)
+) RETURNS TABLE (ended boolean, approvals jsonb, thread_owner jsonb)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   r riser.runs;
@@ -122,7 +137,7 @@ BEGIN
      AND (p_boot IS NULL OR (worker_boot = p_boot AND attempt = p_attempt))
    RETURNING * INTO r;
   IF r.run_id IS NULL THEN
-    RETURN QUERY SELECT false, '[]'::jsonb;
+    RETURN QUERY SELECT false, '[]'::jsonb, NULL::jsonb;
     RETURN;
   END IF;
   PERFORM riser_rules.settle_thread(r.thread_id, p_status);
@@ -132,7 +147,8 @@ BEGIN
       FROM jsonb_array_elements(coalesce(p_interrupts, '[]'::jsonb)) i
     ON CONFLICT (thread_id, interrupt_id) DO NOTHING
     RETURNING *)
-    SELECT true, coalesce((SELECT jsonb_agg(to_jsonb(a)) FROM added a), '[]'::jsonb);
+    SELECT true, coalesce((SELECT jsonb_agg(to_jsonb(a)) FROM added a), '[]'::jsonb),
+           (SELECT jsonb_build_object('sub', t.owner_sub, 'tenant', t.tenant) FROM riser.threads t WHERE t.thread_id = r.thread_id);
 END
 $fn$;
 

@@ -58,7 +58,7 @@ export class ApprovalService {
     let decided: ApprovalRecord | undefined;
     const run = await this.runs.start(
       principal,
-      { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId } },
+      { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId }, protocol: 'approval' },
       {
         intent: 'decide',
         within: async (tx, runId) => {

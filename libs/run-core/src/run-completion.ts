@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CheckpointStore, RunStore } from '@riser/persistence';
+import { RunLogs } from './cluster/run-logs.js';
+import { RunSignals } from './cluster/run-signals.js';
+import { RunCoreEvents } from './run-core.events.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import type { RunExecution } from './run-execution.js';
+import type { RunOutcome } from './run-executor.js';
+
+/**
+ * How an attempt at a run ends. The run's end is recorded only by the attempt that holds it
+ * (fenced in Postgres by process start and attempt number): then its last events and `end`
+ * are written, its interrupts announced, and pending runs may be claimed. An attempt that no
+ * longer holds the run (fenced, or handed back at shutdown) just lets go of its log.
+ */
+@Injectable()
+export class RunCompletion {
+  private readonly logger = new Logger('RunCompletion');
+
+  constructor(
+    @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
+    private readonly runs: RunStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly logs: RunLogs,
+    private readonly signals: RunSignals,
+    private readonly events: RunCoreEvents,
+  ) {}
+
+  async finish(run: RunExecution, outcome: RunOutcome): Promise<void> {
+    if (run.letGo) return this.letGo(run);
+    if (outcome.interrupts.length) run.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
+    if (outcome.error) run.append({ event: 'error', data: outcome.error });
+    if (run.stopReason === 'rollback') await this.rollBack(run);
+    let ended = true;
+    try {
+      const result = await this.runs.finish(run.runId, {
+        status: outcome.status,
+        error: outcome.error,
+        lastSeq: run.log.lastSeq + 1,
+        interrupts: outcome.interrupts.map((i) => ({ id: i.id, value: i.value })),
+        fence: { boot: this.options.worker.boot, attempt: run.attempt },
+      });
+      ended = result.ended;
+      for (const approval of result.approvals) this.events.requested(result.threadOwner ?? run.owner, approval);
+    } catch (err) {
+      this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
+    }
+    if (!ended) {
+      // Another attempt holds the run now: it writes the end, not this one.
+      this.logger.warn({ msg: 'run was taken over before it ended here', run_id: run.runId, attempt: run.attempt });
+      run.letGoOf('fenced');
+      return this.letGo(run);
+    }
+    // `end` comes after the database knows: a client that saw it reads the final state.
+    run.log.append({ event: 'end', data: { status: outcome.status } });
+    await this.logs.close(run.runId, 'ended').catch((err: Error) => this.logger.warn({ msg: 'could not store the end of a run log', run_id: run.runId, err: err.message }));
+    this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status, attempt: run.attempt });
+    this.events.lifecycle$.next({ kind: 'ended', runId: run.runId, status: outcome.status, code: outcome.error?.code, durationMs: Date.now() - run.startedAt });
+    this.signals.notify({ kind: 'runs.claimable' });
+  }
+
+  /** This attempt stops here; the run goes on elsewhere (fenced) or is resumed elsewhere (handed back). */
+  private async letGo(run: RunExecution): Promise<void> {
+    await this.logs.close(run.runId, 'handed_on').catch(() => undefined);
+    this.events.lifecycle$.next({ kind: 'let_go', runId: run.runId, why: run.letGo ?? 'fenced' });
+    this.logger.log({ msg: run.letGo === 'fenced' ? 'run lost to another attempt' : 'run handed back', run_id: run.runId, attempt: run.attempt });
+  }
+
+  /** Discards what the run wrote: every checkpoint of the thread made after it started. */
+  private async rollBack(run: RunExecution): Promise<void> {
+    try {
+      const deleted = await this.checkpoints.deleteAfter(run.threadId, run.record.baseCheckpointId);
+      this.logger.log({ msg: 'run rolled back', run_id: run.runId, thread_id: run.threadId, checkpoints_deleted: deleted });
+    } catch (err) {
+      this.logger.error({ msg: 'rollback failed', run_id: run.runId, err: (err as Error).message });
+    }
+  }
+}
