@@ -47,7 +47,11 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
         if (m.done) resolve(all);
       });
     });
-    expect(await request(socket, 'subscribe', { thread_id: threadId, run_id: runId, after_seq: 0 })).toMatchObject({ ok: true });
+    const ack = await request(socket, 'subscribe', { thread_id: threadId, run_id: runId, after_seq: 0 }).catch((err) => ({ ok: false, err }));
+    if (!ack.ok) {
+      socket.close();
+      throw new Error(`subscribe on ${replica.name}: ${JSON.stringify(ack)}`);
+    }
     return { replica, socket, messages };
   };
   const other = (replica: Replica) => cluster.replicas.find((r) => r !== replica)!;
@@ -68,12 +72,13 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     expect(first.status).toBe(200);
     let killed: Promise<{ at: number; victim: Replica }> | undefined;
     // A socket on each replica follows the run too: the survivor's must see the takeover.
-    let watchers: Promise<{ replica: Replica; socket: Socket; messages: Promise<Record<string, any>[]> }[]> | undefined;
+    type Watcher = { replica: Replica; socket: Socket; messages: Promise<Record<string, any>[]> };
+    let watchers: Promise<(Watcher | undefined)[]> | undefined;
     const followed = await followRun(cluster.proxyUrl!, token, first, {
       onFrame: (frame, so) => {
         if (!watchers && so.runId) {
-          watchers = Promise.all(cluster.replicas.map((replica) => watch(replica, so.threadId, so.runId)));
-          watchers.catch(() => undefined);
+          // The victim's may not get to subscribe before the kill; only the survivor's counts.
+          watchers = Promise.all(cluster.replicas.map((replica) => watch(replica, so.threadId, so.runId).catch(() => undefined)));
         }
         if (killed || !isContent(frame) || so.frames.filter(isContent).length < 3) return;
         killed = cluster.executorOf(so.runId).then(async (victim) => {
@@ -103,9 +108,10 @@ describeCluster('cluster failover e2e', { nginx: true })('a replica that dies or
     const whole = (await (await openSse(`${survivor.url}/chat/stream?thread_id=cf-kill&run_id=${followed.runId}`, { headers: bearer(token) })).collect()).filter((f) => f.data !== undefined);
     expect(pairs(whole)).toEqual(pairs(followed.frames));
 
-    const onSurvivor = (await watchers!).find((w) => w.replica === survivor)!;
-    const socketSaw = await onSurvivor.messages;
-    for (const w of await watchers!) w.socket.close();
+    const onSurvivor = (await watchers!).find((w) => w?.replica === survivor);
+    expect(onSurvivor).toBeDefined();
+    const socketSaw = await onSurvivor!.messages;
+    for (const w of await watchers!) w?.socket.close();
     expect(socketSaw).toEqual(
       followed.frames.map((f) => (f.data === '[DONE]' ? { done: true, status: 'success', run_id: followed.runId, seq: Number(f.id) } : { ...JSON.parse(f.data!), run_id: followed.runId, seq: Number(f.id) })),
     );
