@@ -34,7 +34,10 @@ describeCluster('cluster control e2e')('cancel and multitask across replicas', (
     const stream = await openSse(`${A.url}/chat/stream`, { headers: bearer(token), body: { message: `a long answer for ${threadId}`, thread_id: threadId, ...body } });
     expect(stream.status).toBe(200);
     const reading = await readUntil(stream, tokensSeen(2));
-    return { ...reading, stream, runId: JSON.parse(reading.frames[0].data!).run_id as string };
+    const runId = JSON.parse(reading.frames[0].data!).run_id as string;
+    // Executing on A (the replica that admitted it), so what B does must cross replicas.
+    expect((await cluster.executorOf(runId))?.name).toBe('A');
+    return { ...reading, stream, runId };
   }
 
   it.each([
