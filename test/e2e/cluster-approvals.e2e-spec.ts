@@ -48,6 +48,8 @@ describeCluster('cluster approvals e2e')('approvals across replicas', () => {
     // Absence is checked inside the same window in which carol's event arrived.
     const notFor = [bob, dave].map((s) => nextEvent(s, 'approval.requested', () => true, 2000).then(() => 'received', () => 'nothing'));
     const { runId, requested } = await requestRefund(alice, 'ca-1');
+    // Raised on A: the run executed there.
+    expect((await cluster.executorOf(runId))?.name).toBe('A');
     expect(requested).toMatchObject({ thread_id: 'ca-1', run_id: runId, requested_by: 'alice', value: { args: { order_id: 'C-7', amount: 30 } } });
     expect(await carolGets).toEqual(requested);
     expect(await Promise.all(notFor)).toEqual(['nothing', 'nothing']);
