@@ -13,17 +13,17 @@ const pairs = (frames: SseFrame[]) => frames.map((f) => [f.id, f.data]);
 // Issue 11, acceptance: "SIGTERM of one replica during 20 live streams with a short grace:
 // every run completes (on the other replica), every client that rejoins gets the rest exactly
 // once, and no run ends `shutdown`." And from its behaviour: /health/ready 503 within 200 ms.
-describeCluster('cluster shutdown e2e')('a rolling restart loses nothing', () => {
+describeCluster('cluster shutdown e2e', { nginx: true })('a rolling restart loses nothing', () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
     // ~25 tokens 40 ms apart (~1 s a run) against a 300 ms grace: most runs must be handed back.
     // Three replicas: runs handed back by A may be taken by B or C, clients rejoin on either.
-    cluster = await startCluster({ replicas: 3, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '300', RUN_LEASE_MS: '2000', DB_POOL_MAX: '30' } });
+    cluster = await startCluster({ replicas: 3, nginx: true, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '300', RUN_LEASE_MS: '2000', DB_POOL_MAX: '30' } });
   });
   afterAll(() => cluster?.destroy());
 
-  it('SIGTERM of A during 20 live streams on A: ready turns 503 within 200 ms, every client rejoins on B or C and gets the rest exactly once, every run succeeds', async () => {
+  it('SIGTERM of A during 20 live streams on A: ready turns 503 within 200 ms, every client rejoins (through nginx, or on C) and gets the rest exactly once, every run succeeds', async () => {
     const [A, B, C] = cluster.replicas;
     const token = cluster.token('sam');
     const streaming: Promise<void>[] = [];
@@ -33,8 +33,9 @@ describeCluster('cluster shutdown e2e')('a rolling restart loses nothing', () =>
       expect(first.status).toBe(200);
       let started!: () => void;
       streaming.push(new Promise<void>((r) => (started = r)));
-      // A client rejoining goes where the load balancer sends it: B or C, once A is not ready.
-      followers.push(followRun((i % 2 ? B : C).url, token, first, { onFrame: (_, so) => so.frames.filter(isContent).length >= 2 && started() }));
+      // Half rejoin through nginx (round-robin over all three, A included while it drains),
+      // half straight to C, as behind a load balancer that heeds readiness.
+      followers.push(followRun(i % 2 ? cluster.proxyUrl! : C.url, token, first, { onFrame: (_, so) => so.frames.filter(isContent).length >= 2 && started() }));
     }
     await Promise.all(streaming);
 
