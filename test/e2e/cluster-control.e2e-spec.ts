@@ -116,6 +116,21 @@ describeCluster('cluster control e2e')('cancel and multitask across replicas', (
     expect(state.values.messages.map((m: any) => m.content)).toEqual(['one', expect.stringContaining('You said "one"'), 'two', expect.stringContaining('message 2 of our conversation')]);
   });
 
+  it('a run enqueued on B and cancelled there before any replica started it never runs, wherever it would have', async () => {
+    const first = await streamOnA('cc-enqueue-cancel');
+    const queued = await sdk(B).runs.create('cc-enqueue-cancel', 'agent', { input: { messages: [{ role: 'user', content: 'never said' }] }, multitaskStrategy: 'enqueue' });
+    expect(queued.status).toBe('pending');
+    await sdk(B).runs.cancel('cc-enqueue-cancel', queued.run_id);
+    expect((await first.rest()).map(parsed).pop()).toBe('[DONE]');
+    // An enqueued run starts within a second of the run before it ending: past that (and a
+    // little), it must still be cancelled and its input unsaid.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await runRow(queued.run_id)).toEqual({ status: 'cancelled', error_code: 'cancelled' });
+    const view = await thread(B, 'cc-enqueue-cancel');
+    expect(contents(view)).toEqual(['a long answer for cc-enqueue-cancel', expect.stringContaining('You said "a long answer for cc-enqueue-cancel"')]);
+    expect(view.status).toBe('idle');
+  });
+
   it('interrupt (the SDK on B) of a run streaming on A: A’s stream ends interrupted, its input stays, the new run answers', async () => {
     const first = await streamOnA('cc-interrupt');
     const second = await sdk(B).runs.create('cc-interrupt', 'agent', { input: { messages: [{ role: 'user', content: 'take over' }] }, multitaskStrategy: 'interrupt' });
