@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { hashApiKey, mintToken } from '@riser/auth';
+import { hashApiKey, mintToken } from '@riser/auth/dev';
 import { ConfigError, loadConfig } from '../config/riser-config.js';
 
 const USAGE = `Usage: npm run -s token -- --sub <subject> [--tenant <tenant>] [--roles a,b] [--ttl 1h]
