@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { RunEvent } from '@riser/run-core';
+import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 
 export const DONE = '[DONE]';
 
@@ -29,8 +30,20 @@ export function simpleFrameData(event: RunEvent): string | undefined {
   }
 }
 
-/** Run event → SSE message event (for `subscribe({project})`); events without a frame are skipped. */
-export function simpleSse(event: RunEvent, next: (message: MessageEvent) => void): void {
-  const data = simpleFrameData(event);
-  if (data !== undefined) next({ id: String(event.seq), data });
-}
+/**
+ * The simple protocol's streams: each run event as a frame (events without one skipped);
+ * the heartbeat a `: heartbeat` comment, or with SSE_HEARTBEAT_STYLE=data the seed's
+ * `data: {"heartbeat": true}` carrying the last frame's id (an empty `id:` would reset the
+ * client's Last-Event-ID); a failed stream ends `{error: "internal"}` then `[DONE]`.
+ */
+export const simpleSse: SseProtocol = {
+  project(event: RunEvent, next: (message: MessageEvent) => void): void {
+    const data = simpleFrameData(event);
+    if (data !== undefined) next({ id: String(event.seq), data });
+  },
+  heartbeat: (lastId, style) => (style === 'data' ? { id: lastId, data: '{"heartbeat":true}' } : HEARTBEAT_COMMENT),
+  failed: (lastId) => [
+    { id: lastId, data: JSON.stringify({ error: 'internal', message: 'the stream failed' }) },
+    { id: lastId, data: DONE },
+  ],
+};

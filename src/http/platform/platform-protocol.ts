@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { MessageEventData, PlainMessage, RunEvent } from '@riser/run-core';
+import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 import { serialize } from './platform-shapes.js';
 
 /**
@@ -79,11 +80,20 @@ function mergeChunk(into: PlainMessage, chunk: PlainMessage): PlainMessage {
   return merged;
 }
 
-/** A `project` for `subscribe()`: each run event as the Platform API's SSE events. */
-export function platformSse(modes: ReadonlySet<string>): (event: RunEvent, next: (message: MessageEvent) => void) => void {
+/**
+ * The Platform API's streams for one subscriber: run events as its SSE events; the
+ * heartbeat always a comment (a data frame would reach the SDK as an event of its own,
+ * whatever SSE_HEARTBEAT_STYLE says); a failed stream ends with an `error` event, as the
+ * official server's do, and no `[DONE]` (which the SDK would read as a `message` event).
+ */
+export function platformSse(modes: ReadonlySet<string>): SseProtocol {
   const mapper = new PlatformEventMapper(modes);
-  return (event, next) => {
-    for (const out of mapper.map(event)) next(out);
+  return {
+    project(event, next) {
+      for (const out of mapper.map(event)) next(out);
+    },
+    heartbeat: () => HEARTBEAT_COMMENT,
+    failed: (lastId) => [{ id: lastId, type: 'error', data: serialize({ error: 'internal', message: 'the stream failed' }) }],
   };
 }
 
