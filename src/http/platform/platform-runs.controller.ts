@@ -121,7 +121,12 @@ export class PlatformRunsController {
     return (await this.threads.state(thread))?.values ?? null;
   }
 
-  /** Joins a run's stream: after `Last-Event-ID` (`-1`: from the start), then live. */
+  /**
+   * Joins a run's stream as the official server does: without `Last-Event-ID`, only what
+   * happens after the join (its output is not buffered for late joiners); `-1` replays the
+   * run from its start; an id replays after it. (The simple protocol's rejoin keeps its
+   * documented from-the-start default.)
+   */
   @Sse('threads/:thread_id/runs/:run_id/stream')
   async joinStream(
     @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
@@ -134,8 +139,16 @@ export class PlatformRunsController {
       throw new HttpException({ error: 'invalid_request', message: 'Last-Event-ID: must be -1 or a non-negative integer', field: 'last-event-id' }, 422);
     }
     const run = await this.runs.locate(principal, params.thread_id, params.run_id);
-    const after = lastEventId === undefined || lastEventId === '-1' ? 0 : Number(lastEventId);
+    if (lastEventId === undefined) {
+      // From now on: an empty stream (200) for a run that has already ended.
+      return this.joined(run, streamMode, reply, headSeq(run));
+    }
+    const after = lastEventId === '-1' ? 0 : Number(lastEventId);
     if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
+    return this.joined(run, streamMode, reply, after);
+  }
+
+  private joined(run: WatchableRun, streamMode: string | string[] | undefined, reply: FastifyReply, after: number): Observable<MessageEvent> {
     const modes = streamMode ? requestedModes(streamMode) : this.modesOf(run);
     reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
@@ -183,5 +196,13 @@ export class PlatformRunsController {
     const modes = (run as { request?: { clientModes?: string[] } }).request?.clientModes;
     return modes ? new Set(modes) : ALL_MODES;
   }
+}
 
+/**
+ * The seq of the newest event a run has now. WatchableRun only knows it once the run ended
+ * (`lastSeq`); a run executing here has it in its log. A run watched from elsewhere without
+ * either starts from 0, which replays rather than loses events.
+ */
+function headSeq(run: WatchableRun): number {
+  return run.lastSeq ?? (run as { log?: { lastSeq?: number } }).log?.lastSeq ?? 0;
 }
