@@ -1,7 +1,19 @@
 import { z } from 'zod';
+import { durationSeconds } from './duration.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const port = int(0, 65535);
+/** Seconds, from `90`, `90s`, `15m`, `24h` or `7d`. */
+const duration = z
+  .string()
+  .transform((text, ctx) => {
+    const seconds = durationSeconds(text);
+    if (seconds === undefined || seconds < 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 3600, 15m, 24h or 7d' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 const list = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
@@ -34,6 +46,7 @@ export const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
   JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  JWT_MAX_TTL: duration.default(24 * 3600),
   APPROVER_ROLE: z.string().min(1).default('approver'),
   API_KEYS: z.string().optional(),
 

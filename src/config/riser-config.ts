@@ -95,6 +95,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       tenantClaim: env.JWT_TENANT_CLAIM,
       rolesClaim: env.JWT_ROLES_CLAIM,
       clockToleranceSec: 5,
+      maxTtlSec: env.JWT_MAX_TTL,
       apiKeys,
     },
     usesDevSecret,

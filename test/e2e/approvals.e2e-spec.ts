@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import { bearer, connectChat, frameData, jsonClient, nextEvent, openSse, request, runMessages, type Socket } from '@riser/testing';
 import { queryDb } from '../support/db.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
@@ -263,6 +264,8 @@ describe('gateway auth and bad payloads', () => {
     ['a token with a bad signature', () => riser.token('a').slice(0, -4) + 'AAAA'],
     ['a none-signed token', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', exp: 9e9 })).toString('base64url')}.`],
     ['garbage', () => 'garbage'],
+    ['a token without exp', () => jwt.sign({ sub: 'a' }, riser.env.JWT_SECRET)],
+    ['a token living longer than JWT_MAX_TTL', () => riser.token('a', { ttl: '25h' })],
   ])('refuses the handshake with %s', async (_name, token) => {
     expect(await refused(token())).toEqual({ message: 'unauthorized', code: 'unauthorized' });
   });

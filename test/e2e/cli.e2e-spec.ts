@@ -87,6 +87,14 @@ describe('npm start on the embedded defaults', () => {
     expect((await riser.exited).code).toBe(0);
   });
 
+  it('`npm run token` refuses a --ttl longer than JWT_MAX_TTL, which the server would refuse', () => {
+    const tooLong = mintWithCli(env, ['--sub', 'alice', '--ttl', '25h']);
+    expect(tooLong).toMatchObject({ status: 2, stdout: '' });
+    expect(tooLong.stderr).toMatch(/JWT_MAX_TTL/);
+    expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '1h']).status).toBe(2);
+    expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '30m']).status).toBe(0);
+  });
+
   it('keeps access tokens out of the logs, even in a query string', async () => {
     riser = await startRiserProcess({ ...env, LOG_LEVEL: 'debug' });
     const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;

@@ -44,11 +44,15 @@ export class TokenVerifier {
     return this.toPrincipal(payload);
   }
 
-  /** Maps verified claims to a principal; a token without a subject is refused. */
+  /**
+   * Maps verified claims to a principal. Refused: a token without a subject, without an
+   * expiry (it would never expire), or living longer than the configured maximum.
+   */
   toPrincipal(payload: jwt.JwtPayload | string): Principal {
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || !payload.sub) {
       throw new AuthError('token has no subject');
     }
+    this.checkLifetime(payload);
     const tenant = payload[this.options.tenantClaim];
     const roles = payload[this.options.rolesClaim];
     return {
@@ -58,6 +62,22 @@ export class TokenVerifier {
       via: 'jwt',
       expiresAt: payload.exp,
     };
+  }
+
+  /**
+   * A token's lifetime is `exp - iat`, its whole life as issued, so a week-long token is
+   * refused even on its last day. What is left of it, `exp - now`, must be within the
+   * maximum too (plus the clock tolerance): that is the only check for a token without
+   * `iat`, whose issue time is unknown, and it stops an `iat` in the future from making any
+   * lifetime look short.
+   */
+  private checkLifetime(payload: jwt.JwtPayload): void {
+    const { exp, iat } = payload;
+    if (typeof exp !== 'number') throw new AuthError('token has no expiry (exp)');
+    const max = this.options.maxTtlSec;
+    const now = Date.now() / 1000;
+    const tooLong = (typeof iat === 'number' && exp - iat > max) || exp - now > max + this.options.clockToleranceSec;
+    if (tooLong) throw new AuthError(`token lifetime is longer than the ${max} s allowed`);
   }
 }
 
