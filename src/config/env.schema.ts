@@ -71,6 +71,7 @@ export const envSchema = z.object({
 
   MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+  BODY_DRAIN_MAX_BYTES: int(0).default(16 * 1024 * 1024),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });

@@ -30,7 +30,7 @@ export interface RiserConfig {
   usesDevSecret: boolean;
   runCore: RunCoreOptions;
   sse: SseOptions;
-  http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
+  http: { maxMessageBytes: number; bodyLimitBytes: number; bodyDrainMaxBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -129,6 +129,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
     http: {
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      bodyDrainMaxBytes: env.BODY_DRAIN_MAX_BYTES,
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
     },
