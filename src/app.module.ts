@@ -10,6 +10,8 @@ import { ThreadsController } from './http/chat/threads.controller.js';
 import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
@@ -48,6 +50,8 @@ export class AppModule {
         SseFraming,
         ChatGateway,
         PlatformRuns,
+        RateLimiter,
+        RateLimitGuard,
       ],
       exports: [RISER_CONFIG],
     };

@@ -63,6 +63,8 @@ export const envSchema = z.object({
   RUN_LOG_TTL_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   RUN_LEASE_MS: int(1000).default(30_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_PREFIX: z.string().min(1).max(100).default('riser:'),
 
   SSE_HEARTBEAT_MS: int(100).default(15_000),
   SSE_HEARTBEAT_STYLE: z.enum(['comment', 'data']).default('comment'),
@@ -72,6 +74,7 @@ export const envSchema = z.object({
   MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
   BODY_DRAIN_MAX_BYTES: int(0).default(16 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: int(0).default(60),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });

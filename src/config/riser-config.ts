@@ -30,6 +30,10 @@ export interface RiserConfig {
   usesDevSecret: boolean;
   runCore: RunCoreOptions;
   sse: SseOptions;
+  /** Redis, when several replicas share state (REDIS_URL); every key starts with `prefix`. */
+  redis?: { url: string; prefix: string };
+  /** Run starts and decisions per principal per minute (0: no limit). */
+  rateLimit: { perMinute: number };
   http: { maxMessageBytes: number; bodyLimitBytes: number; bodyDrainMaxBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
 }
 
@@ -126,6 +130,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       maxLagEvents: env.SSE_MAX_LAG_EVENTS,
       maxBufferedBytes: env.SSE_MAX_BUFFERED_BYTES,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE },
     http: {
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,

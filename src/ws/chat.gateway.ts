@@ -16,6 +16,7 @@ import { AuthError, TokenVerifier, type Principal } from '@riser/auth';
 import { ApprovalService, RunCoreEvents, RunService, ThreadService, type WatchableRun, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
 import { ZodPipe } from '../http/validation/zod.pipe.js';
+import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
@@ -112,6 +113,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage('chat')
+  @RateLimited()
   async chat(
     @ConnectedSocket() socket: Socket,
     @SocketPrincipal() principal: Principal,
@@ -162,6 +164,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage('approve')
+  @RateLimited()
   async approve(
     @ConnectedSocket() socket: Socket,
     @SocketPrincipal() principal: Principal,

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { RunError, RunErrorCode, RunService, ThreadService, type RunStatus, type WatchableRun } from '@riser/run-core';
 import type { RunRecord } from '@riser/persistence';
+import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
@@ -35,6 +36,7 @@ export class PlatformRunsController {
   ) {}
 
   @Sse('threads/:thread_id/runs/stream', { method: RequestMethod.POST })
+  @RateLimited()
   @HttpCode(200)
   async stream(
     @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
@@ -49,6 +51,7 @@ export class PlatformRunsController {
   }
 
   @Sse('runs/stream', { method: RequestMethod.POST })
+  @RateLimited()
   @HttpCode(200)
   async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { run, modes } = await this.start(principal, undefined, payload, reply);
@@ -56,6 +59,7 @@ export class PlatformRunsController {
   }
 
   @Post('threads/:thread_id/runs')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async create(
@@ -69,6 +73,7 @@ export class PlatformRunsController {
   }
 
   @Post('threads/:thread_id/runs/wait')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async wait(
@@ -82,6 +87,7 @@ export class PlatformRunsController {
   }
 
   @Post('runs/wait')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async statelessWait(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
