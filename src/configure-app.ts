@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { RiserConfig } from './config/riser-config.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
 import { registerRateLimit } from './rate-limit/rate-limit.plugin.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 
 /**
@@ -27,6 +28,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     abortOnError: false,
   });
   configureApp(app, config);
+  await registerSecurityHeaders(app);
   await registerRateLimit(app, config, logger);
   await app.init();
   restrictBodyParsers(app);
