@@ -25,7 +25,8 @@ const list = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 with the generated dev secret (anyone could mint its tokens), else 0.0.0.0. */
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RISER_DATA_DIR: z.string().min(1).default('./.riser'),
   WORKER_ID: z.string().min(1).max(200).optional(),

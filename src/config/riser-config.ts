@@ -22,6 +22,8 @@ export interface RiserConfig {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** True when HOST was not set and the dev secret kept the server on the loopback address. */
+  loopbackForDevSecret: boolean;
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
   persistence: PersistenceOptions;
@@ -81,7 +83,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
   return {
     env: env.NODE_ENV,
     port: env.PORT,
-    host: env.HOST,
+    // Fail closed: tokens signed with the generated dev secret can be minted by anyone who
+    // can read the data folder, so such a server listens on this machine only unless told.
+    host: env.HOST ?? (usesDevSecret ? '127.0.0.1' : '0.0.0.0'),
+    loopbackForDevSecret: !env.HOST && usesDevSecret,
     logLevel: env.LOG_LEVEL,
     dataDir,
     persistence: {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bearer, frameData, jsonClient, openSse } from '@riser/testing';
 import { cleanEnv, freePort, mintWithCli, startRiserProcess, type RiserProcess } from '../support/riser-process.js';
@@ -93,6 +93,19 @@ describe('npm start on the embedded defaults', () => {
     expect(tooLong.stderr).toMatch(/JWT_MAX_TTL/);
     expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '1h']).status).toBe(2);
     expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '30m']).status).toBe(0);
+  });
+
+  it('fails closed: with the dev secret and no HOST it listens on 127.0.0.1 only, and says so', async () => {
+    riser = await startRiserProcess(env);
+    expect(riser.output()).toMatch(/listening on 127\.0\.0\.1 only: it uses the generated dev secret/);
+    // This machine's other addresses do not reach it.
+    const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (external) {
+      await expect(fetch(`http://${external.address}:${env.PORT}/health/live`)).rejects.toThrow();
+    }
+    expect((await fetch(`${riser.url}/health/live`)).status).toBe(200);
+    riser.child.kill('SIGTERM');
+    expect((await riser.exited).code).toBe(0);
   });
 
   it('keeps access tokens out of the logs, even in a query string', async () => {
