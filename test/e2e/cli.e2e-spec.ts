@@ -108,6 +108,18 @@ describe('npm start on the embedded defaults', () => {
     expect((await riser.exited).code).toBe(0);
   });
 
+  it('keeps the credentials a graph’s error quotes out of the log', async () => {
+    riser = await startRiserProcess({ ...env, LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/process-langgraph.json') });
+    const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;
+    const frames = frameData(await (await openSse(`${riser.url}/chat/stream`, { headers: bearer(token), body: { message: 'hi', assistant_id: 'leaky' } })).collect());
+    expect(frames).toContainEqual(expect.objectContaining({ error: 'graph_error' }));
+    riser.child.kill('SIGTERM');
+    await riser.exited;
+    const log = riser.output();
+    expect(log).toMatch(/"err":"GraphLeakError: could not reach postgres:\/\/\[redacted\].*"msg":"run failed"/);
+    for (const secret of ['hunter2', 'sk-live-ABCDEFGHIJKLMNOPQRSTU', 'db.internal']) expect(log).not.toContain(secret);
+  });
+
   it('keeps access tokens out of the logs, even in a query string', async () => {
     riser = await startRiserProcess({ ...env, LOG_LEVEL: 'debug' });
     const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;

@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { RunEvent } from '@riser/run-core';
+import { redactSecrets } from '../../security/secret-redaction.js';
 import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 
 export const DONE = '[DONE]';
@@ -22,7 +23,8 @@ export function simpleFrameData(event: RunEvent): string | undefined {
         interrupts: event.data.interrupts.map(({ id, value }) => ({ id, value })),
       });
     case 'error':
-      return JSON.stringify({ error: event.data.code, message: event.data.message });
+      // A graph's error message may quote a connection string or a key.
+      return JSON.stringify({ error: event.data.code, message: redactSecrets(event.data.message) });
     case 'end':
       return DONE;
     default:

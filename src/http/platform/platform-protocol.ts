@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { MessageEventData, PlainMessage, RunEvent } from '@riser/run-core';
+import { redactSecrets } from '../../security/secret-redaction.js';
 import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 import { serialize } from './platform-shapes.js';
 
@@ -36,7 +37,7 @@ export class PlatformEventMapper {
         // A slow reader's stream just ends: the SDK sees the run still active and rejoins
         // from its Last-Event-ID, which an `error` event would stop it from doing.
         if (event.synthetic && event.data.code === 'slow_consumer') return [];
-        return [{ id, type: 'error', data: serialize({ error: event.data.code, message: event.data.message }) }];
+        return [{ id, type: 'error', data: serialize({ error: event.data.code, message: redactSecrets(event.data.message) }) }];
       case 'end':
         return [{ id, type: 'end', data: 'null' }];
       default:
