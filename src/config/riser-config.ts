@@ -36,7 +36,15 @@ export interface RiserConfig {
   redis?: { url: string; prefix: string };
   /** Run starts and decisions per principal per minute (0: no limit). */
   rateLimit: { perMinute: number };
-  http: { maxMessageBytes: number; bodyLimitBytes: number; bodyDrainMaxBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
+  http: {
+    maxMessageBytes: number;
+    bodyLimitBytes: number;
+    bodyDrainMaxBytes: number;
+    /** Largest `limit` of a list, search or history page. */
+    maxPageSize: number;
+    corsOrigins: string[] | '*';
+    trustProxy: boolean;
+  };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -141,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       bodyDrainMaxBytes: env.BODY_DRAIN_MAX_BYTES,
+      maxPageSize: env.MAX_PAGE_SIZE,
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
     },

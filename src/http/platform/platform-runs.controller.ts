@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, HttpException, Param, Post, Query, Res, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpException, Inject, Param, Post, Query, Res, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
@@ -8,6 +8,8 @@ import type { RunRecord } from '@riser/persistence';
 import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { platformSse, requestedModes } from './platform-protocol.js';
@@ -33,6 +35,7 @@ export class PlatformRunsController {
     private readonly runs: RunService,
     private readonly threads: ThreadService,
     private readonly sse: SseFraming,
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
   ) {}
 
   @Sse('threads/:thread_id/runs/stream', { method: RequestMethod.POST })
@@ -106,7 +109,7 @@ export class PlatformRunsController {
   ) {
     const thread = await this.threads.readable(principal, params.thread_id);
     const status = query.status ? OFFICIAL_STATUS[query.status] ?? [] : undefined;
-    const runs = await this.threads.runs(thread.threadId, { limit: query.limit, offset: query.offset, status });
+    const runs = await this.threads.runs(thread.threadId, { limit: pageLimit(query.limit, this.config.http.maxPageSize), offset: query.offset, status });
     return runs.map(toPlatformRun);
   }
 
