@@ -1,11 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { ServerOptions } from 'socket.io';
+import helmet from 'helmet';
+import type { Server, ServerOptions } from 'socket.io';
 import type { RiserConfig } from '../config/riser-config.js';
+import { HELMET_OPTIONS } from '../http/security-headers.js';
 
 /**
  * Socket.IO on the app's own HTTP server and port (default path `/socket.io`), with the
- * same CORS allowlist as HTTP.
+ * same CORS allowlist and security headers as HTTP (its polling transport answers HTTP
+ * requests Fastify never sees).
  */
 export class RiserIoAdapter extends IoAdapter {
   constructor(
@@ -17,7 +20,7 @@ export class RiserIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions) {
     const origins = this.config.http.corsOrigins;
-    return super.createIOServer(port, {
+    const server: Server = super.createIOServer(port, {
       ...options,
       path: '/socket.io',
       serveClient: false,
@@ -25,5 +28,7 @@ export class RiserIoAdapter extends IoAdapter {
       // A decision or message is small: refuse anything that is not.
       maxHttpBufferSize: this.config.http.bodyLimitBytes,
     } as ServerOptions);
+    server.engine.use(helmet(HELMET_OPTIONS));
+    return server;
   }
 }

@@ -20,6 +20,13 @@ describe('security headers on every answer, JSON and SSE', () => {
     expectSecurityHeaders(res.headers);
   });
 
+  it('Socket.IO’s own HTTP answers (the polling transport)', async () => {
+    const res = await fetch(`${riser.url}/socket.io/?EIO=4&transport=polling`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/"sid"/);
+    expectSecurityHeaders(res.headers);
+  });
+
   it.each([
     ['the simple protocol', '/chat/stream', { message: 'headers please', thread_id: 'sec-1' }],
     ['the Platform API', '/threads/sec-2/runs/stream', { assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'hi' }] }, if_not_exists: 'create', stream_mode: ['messages-tuple'] }],
