@@ -82,11 +82,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   handleDisconnect(socket: Socket): void {
-    const { subs, session } = socket.data as Partial<SocketData>;
-    session?.end();
-    if (!subs) return;
-    for (const threadId of subs.followedThreads) this.unfollow(subs, threadId);
-    subs.close();
+    this.release(socket);
   }
 
   onModuleDestroy(): void {
@@ -189,11 +185,19 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * client sees `io server disconnect` and does not reconnect on its own with the old token.
    */
   private expire(socket: Socket): void {
-    const { subs, session, principal } = socket.data as SocketData;
-    session.end();
-    subs.close();
+    const { principal } = socket.data as SocketData;
+    this.release(socket);
     socket.emit('auth.expired', { code: 'token_expired', message: 'the token expired: reconnect with a fresh one', expired_at: principal.expiresAt });
     socket.disconnect();
+  }
+
+  /** Leaves its rooms, its runs and the threads it followed (again at disconnect: harmless). */
+  private release(socket: Socket): void {
+    const { subs, session } = socket.data as Partial<SocketData>;
+    session?.end();
+    if (!subs) return;
+    for (const threadId of subs.followedThreads) this.unfollow(subs, threadId);
+    subs.close();
   }
 
   private follow(socket: Socket, threadId: string): void {

@@ -38,6 +38,9 @@ describe('sockets and the tokens they hold', () => {
     const messages = received.filter((r) => r.event === 'message');
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.some((m) => m.payload.done)).toBe(false);
+    // It no longer follows the thread: the gateway holds nothing for it.
+    const followers = (riser.app.get(ChatGateway) as unknown as { followers: Map<string, unknown> }).followers;
+    expect(followers.has('expiring-1')).toBe(false);
 
     // The run was not the socket's: it finishes, and its owner reads the whole answer.
     const http = jsonClient(riser.url, bearer(riser.token('short')));
