@@ -15,7 +15,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AuthError, TokenVerifier, type Principal } from '@riser/auth';
 import { ApprovalService, RunCoreEvents, RunService, ThreadService, type WatchableRun, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
-import { ZodPipe } from '../http/validation/zod.pipe.js';
+import { ZodPipe } from '../validation/zod.pipe.js';
 import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';

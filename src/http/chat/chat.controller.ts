@@ -7,7 +7,7 @@ import { ApprovalService, RunError, RunErrorCode, RunService } from '@riser/run-
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { simpleSse } from './simple-protocol.js';
 /** The simple protocol's streams: `POST /chat/stream` (new message or decision) and rejoin. */

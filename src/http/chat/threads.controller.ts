@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { ApprovalService, RunService, ThreadService, type ThreadView } from '@riser/run-core';
 import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { approvalParamsSchema, decisionSchema, runParamsSchema, threadParamsSchema } from './chat.schemas.js';
 import type { z } from 'zod';
 

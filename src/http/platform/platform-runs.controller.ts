@@ -7,7 +7,7 @@ import { RunError, RunErrorCode, RunService, ThreadService, type RunStatus, type
 import type { RunRecord } from '@riser/persistence';
 import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';

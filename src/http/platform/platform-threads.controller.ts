@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { ThreadService } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { mapBounded, pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { toPlatformThread, toThreadState } from './platform-shapes.js';
