@@ -74,6 +74,18 @@ describe('rate limits per principal, one budget for HTTP and sockets', () => {
   });
 });
 
+describe('rate limits when Redis is away', () => {
+  it('lets requests through (counted nowhere) rather than refusing everyone or failing', async () => {
+    const riser = await startRiser({ env: { RATE_LIMIT_PER_MINUTE: '1', REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      const dora = callers(riser, bearer(riser.token('dora')));
+      for (let i = 0; i < 3; i++) expect(await dora.decide()).toBe(404);
+    } finally {
+      await riser.destroy();
+    }
+  });
+});
+
 const withRedis = redisReachable() ? describe : describe.skip;
 if (!redisReachable()) console.warn(`rate-limit e2e: no Redis at ${REDIS_URL} (set RISER_TEST_REDIS_URL): the two-replica suite is skipped`);
 
