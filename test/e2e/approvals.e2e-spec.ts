@@ -266,6 +266,7 @@ describe('gateway auth and bad payloads', () => {
     ['garbage', () => 'garbage'],
     ['a token without exp', () => jwt.sign({ sub: 'a' }, riser.env.JWT_SECRET)],
     ['a token living longer than JWT_MAX_TTL', () => riser.token('a', { ttl: '25h' })],
+    ['a subject with a NUL character', () => riser.token('a\u0000b')],
   ])('refuses the handshake with %s', async (_name, token) => {
     expect(await refused(token())).toEqual({ message: 'unauthorized', code: 'unauthorized' });
   });

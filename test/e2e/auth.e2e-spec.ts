@@ -62,6 +62,8 @@ describe('auth: default-deny, every bad token is a 401', () => {
     ['a token issued for longer than JWT_MAX_TTL (24 h), even near its end', () =>
       bearer(sign({ iat: Math.floor(Date.now() / 1000) - 24 * 3600 }, { expiresIn: 24 * 3600 + 120 }))],
     ['a token without iat expiring later than JWT_MAX_TTL from now', () => bearer(sign({}, { noTimestamp: true, expiresIn: 24 * 3600 + 120 }))],
+    ['a subject with a NUL character', () => bearer(sign({}, { subject: 'ali\u0000ce' }))],
+    ['a tenant with an unpaired surrogate', () => bearer(sign({ tenant: 'acme\ud800' }))],
     ['an iat in the future that hides a longer life', () => bearer(sign({ iat: Math.floor(Date.now() / 1000) + 48 * 3600 }, { expiresIn: 3600 }))],
   ];
 

@@ -5,6 +5,9 @@ import { AuthError } from './errors.js';
 import { createKeyResolver, type KeyResolver } from './key-resolver.js';
 import { DEFAULT_TENANT, type Principal } from './principal.js';
 
+/** No control characters (NUL included) and no unpaired surrogates: a name, not arbitrary bytes. */
+const NAME = /^(?:[^\u0000-\u001f\u007f\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])+$/;
+
 /**
  * Verifies a bearer token into a Principal. The HTTP strategy (passport-jwt) and the
  * Socket.IO handshake both go through the options and key resolver built here, so every
@@ -46,18 +49,22 @@ export class TokenVerifier {
 
   /**
    * Maps verified claims to a principal. Refused: a token without a subject, without an
-   * expiry (it would never expire), or living longer than the configured maximum.
+   * expiry (it would never expire), living longer than the configured maximum, or whose
+   * subject or tenant is not a name (control characters, unpaired surrogates).
    */
   toPrincipal(payload: jwt.JwtPayload | string): Principal {
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || !payload.sub) {
       throw new AuthError('token has no subject');
     }
     this.checkLifetime(payload);
-    const tenant = payload[this.options.tenantClaim];
+    const claimed = payload[this.options.tenantClaim];
+    const tenant = typeof claimed === 'string' && claimed ? claimed : DEFAULT_TENANT;
+    // Subject and tenant name the owner of every thread: stored as text, shown in approvals.
+    if (!NAME.test(payload.sub) || !NAME.test(tenant)) throw new AuthError('token subject or tenant holds control characters or broken text');
     const roles = payload[this.options.rolesClaim];
     return {
       sub: payload.sub,
-      tenant: typeof tenant === 'string' && tenant ? tenant : DEFAULT_TENANT,
+      tenant,
       roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : typeof roles === 'string' ? roles.split(/[ ,]+/).filter(Boolean) : [],
       via: 'jwt',
       expiresAt: payload.exp,
