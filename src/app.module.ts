@@ -12,6 +12,8 @@ import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
 import { Shutdown } from './lifecycle/shutdown.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
@@ -52,6 +54,8 @@ export class AppModule {
         ChatGateway,
         Shutdown,
         PlatformRuns,
+        RateLimiter,
+        RateLimitGuard,
       ],
       exports: [RISER_CONFIG],
     };

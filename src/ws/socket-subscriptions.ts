@@ -13,6 +13,8 @@ export class SocketSubscriptions {
   constructor(
     private readonly socket: Socket,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
+    /** False once the socket may no longer be sent anything (its token expired). */
+    private readonly maySend: () => boolean = () => true,
   ) {}
 
   /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
@@ -32,7 +34,9 @@ export class SocketSubscriptions {
         maxLagBytes: this.limits.maxBufferedBytes,
       })
       .subscribe({
-        next: (payload) => this.socket.emit('message', payload),
+        next: (payload) => {
+          if (this.maySend()) this.socket.emit('message', payload);
+        },
         complete: () => this.runs.delete(run.runId),
         error: () => this.runs.delete(run.runId),
       });

@@ -17,7 +17,7 @@ export function findNginx(): string | undefined {
  * Compose's one `server riser:3000 resolve;` line (Docker's DNS answers with every replica)
  * becomes one `server` line per port here.
  */
-export async function startNginx(riserPorts: number | number[]): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startNginx(riserPorts: number | number[]): Promise<{ url: string; accessLog(): string; stop(): Promise<void> }> {
   const binary = findNginx();
   if (!binary) throw new Error('nginx is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'riser-nginx-'));
@@ -27,7 +27,8 @@ export async function startNginx(riserPorts: number | number[]): Promise<{ url: 
     .replace(/server riser:\d+(?: resolve)?;/, [riserPorts].flat().map((p) => `server 127.0.0.1:${p};`).join('\n  '))
     // Docker's embedded DNS exists only inside compose; the servers above are addresses.
     .replace(/^\s*resolver .*;$/m, '')
-    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`);
+    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
+    .replace(/\/var\/log\/nginx\//g, `${dir}/logs/`);
   writeFileSync(join(dir, 'riser.conf'), site);
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -63,6 +64,7 @@ http {
   }
   return {
     url,
+    accessLog: () => (existsSync(join(dir, 'logs/access.log')) ? readFileSync(join(dir, 'logs/access.log'), 'utf8') : ''),
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGQUIT');

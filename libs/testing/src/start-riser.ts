@@ -12,7 +12,7 @@ export interface RiserFactory {
 
 export interface StartRiserOptions {
   create: RiserFactory;
-  /** Environment on top of the test defaults (secret, fresh database, quiet logs). */
+  /** Environment on top of the test defaults (secret, fresh database, quiet logs, no rate limit). */
   env?: Record<string, string>;
   /** Reuse a database (e.g. to restart on the same data); a fresh one otherwise. */
   databaseUrl?: string;
@@ -46,6 +46,8 @@ export async function startRiser(options: StartRiserOptions): Promise<RiserTestA
     JWT_SECRET: secret,
     DATABASE_URL: database.url,
     SHUTDOWN_GRACE_MS: '2000',
+    // Suites start many runs as one principal; a test of the limit sets its own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   };
   const app = await options.create(env);

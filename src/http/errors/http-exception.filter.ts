@@ -1,6 +1,8 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RunError } from '@riser/run-core';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { drainRequest } from './drain-request.js';
 import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
 
 /**
@@ -11,6 +13,8 @@ import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js'
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+
+  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
@@ -26,7 +30,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
       reply.raw.destroy();
       return;
     }
-    reply.status(status).header('cache-control', 'no-store').send(body);
+    const send = () => reply.status(status).header('cache-control', 'no-store').send(body);
+    // A body refused while it is still arriving is read to its end first, so the client
+    // can read the answer (see drainRequest).
+    if (status === 413 && !reply.request.raw.complete) {
+      void drainRequest(reply.request.raw, this.config.http.bodyDrainMaxBytes).then(send);
+      return;
+    }
+    send();
   }
 }
 

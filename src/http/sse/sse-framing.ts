@@ -1,20 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { RunEvent, WatchableRun } from '@riser/run-core';
+import type { WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
-import { DONE } from '../chat/simple-protocol.js';
 import { socketFlowControl } from './socket-flow-control.js';
-
-const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
+import type { SseProtocol } from './sse-protocol.js';
 
 /**
  * Everything an SSE route needs around its events, as one operator (measured ~4 µs per
  * event cheaper than three operator chains):
- * - heartbeat while idle (one interval timer, no clock read per event): a `: heartbeat` comment (never numbered, never in the run log), or
- *   the seed's `data: {"heartbeat": true}` carrying the id of the last real frame, so a
- *   client's Last-Event-ID does not move (an empty `id:` would reset it);
- * - error framing: a failure after the first frame becomes `{error, message}` then `[DONE]`;
+ * - heartbeat while idle (one interval timer, no clock read per event), in the protocol's
+ *   own form (never numbered anew, never in the run log);
+ * - error framing: a failure after the first frame ends the stream with the protocol's own
+ *   frames for it (see SseProtocol) instead of a cut connection;
  * - write coalescing: the socket is corked on the first write of an event-loop turn and
  *   uncorked on the next, so the frames of one turn leave in one syscall, not one each.
  *
@@ -50,23 +48,18 @@ export class SseFraming {
    * A run's events after `afterSeq` as one protocol's framed SSE stream: fed at the
    * connection's pace, ended with `slow_consumer` past the configured lag caps.
    */
-  follow(
-    run: WatchableRun,
-    res: ServerResponse,
-    afterSeq: number,
-    project: (event: RunEvent, next: (message: MessageEvent) => void) => void,
-  ): Observable<MessageEvent> {
+  follow(run: WatchableRun, res: ServerResponse, afterSeq: number | 'live', protocol: SseProtocol): Observable<MessageEvent> {
     const frames = run.subscribe<MessageEvent>({
       afterSeq,
-      project,
+      project: protocol.project.bind(protocol),
       flow: socketFlowControl(res.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.frame(res, frames);
+    return this.frame(res, frames, protocol);
   }
 
-  frame(res: ServerResponse, source: Observable<MessageEvent>): Observable<MessageEvent> {
+  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: SseProtocol): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
     const socket = res.socket!;
     // Open until the response is fully sent (or its connection closes).
@@ -95,7 +88,7 @@ export class SseFraming {
       };
       const heartbeat = setInterval(() => {
         if (emitted === emittedAtLastBeat && lastId !== undefined) {
-          emit(heartbeatStyle === 'data' ? { id: lastId, data: '{"heartbeat":true}' } : HEARTBEAT_COMMENT);
+          emit(protocol.heartbeat(lastId, heartbeatStyle));
         }
         emittedAtLastBeat = emitted;
       }, heartbeatMs);
@@ -107,8 +100,7 @@ export class SseFraming {
         error: (err: unknown) => {
           if (lastId === undefined) return subscriber.error(err);
           this.logger.error(err instanceof Error ? err : String(err));
-          emit({ id: lastId, data: JSON.stringify({ error: 'internal', message: 'the stream failed' }) });
-          emit({ id: lastId, data: DONE });
+          for (const frame of protocol.failed(lastId)) emit(frame);
           subscriber.complete();
         },
         complete: () => subscriber.complete(),
