@@ -117,6 +117,10 @@ describeCluster('cluster rejoin e2e', { nginx: true })('any replica serves any r
       for (const replica of [A, B]) expect(pairs(got)).toEqual(pairs(await rejoin(replica.url, threadId, runId, 0)));
       expect(ids(got)).toEqual(consecutive(got.length));
     }
+    // No stickiness: one client's requests were served by both replicas (nginx's access log).
+    const served = cluster.proxyLog!().split('\n').filter((l) => l.includes('/chat/stream') && l.includes('cr-ngx-'));
+    const upstreams = new Set(served.map((l) => /upstream=(\S+)/.exec(l)?.[1]));
+    expect([...upstreams].sort()).toEqual([A, B].map((r) => `127.0.0.1:${r.port}`).sort());
   });
 
   it('the Platform API: the SDK streaming a run on A, joined with the SDK on B at random Last-Event-IDs, gets the same events (values included)', async () => {

@@ -22,6 +22,8 @@ export interface Cluster {
   databaseUrl: string;
   /** nginx in front of every replica (round-robin, docker/nginx.conf), when asked for. */
   proxyUrl?: string;
+  /** nginx's access log so far (docker/nginx.conf's format, `upstream=` naming the replica). */
+  proxyLog?: () => string;
   token: ReturnType<typeof tokenFactory>;
   /** kill -9, and wait until the process is gone. */
   kill(replica: Replica): Promise<void>;
@@ -89,20 +91,25 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     });
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    let proxyUrl: string | undefined;
+    let proxy: Awaited<ReturnType<typeof startNginx>> | undefined;
     if (options.nginx) {
-      const proxy = await startNginx(ports);
-      cleanup.push(() => proxy.stop());
-      proxyUrl = proxy.url;
+      proxy = await startNginx(ports);
+      cleanup.push(() => proxy!.stop());
     }
-    return cluster(replicas, redis, db.url, proxyUrl, cleanup);
+    return cluster(replicas, redis, db.url, proxy, cleanup);
   } catch (err) {
     await stopAll(replicas, cleanup);
     throw err;
   }
 }
 
-function cluster(replicas: Replica[], redis: TestRedis, databaseUrl: string, proxyUrl: string | undefined, cleanup: (() => Promise<unknown>)[]): Cluster {
+function cluster(
+  replicas: Replica[],
+  redis: TestRedis,
+  databaseUrl: string,
+  proxy: Awaited<ReturnType<typeof startNginx>> | undefined,
+  cleanup: (() => Promise<unknown>)[],
+): Cluster {
   const stop = async (replica: Replica, signal: NodeJS.Signals) => {
     const { process: p } = replica;
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
@@ -120,7 +127,8 @@ function cluster(replicas: Replica[], redis: TestRedis, databaseUrl: string, pro
     replicas,
     redis,
     databaseUrl,
-    proxyUrl,
+    proxyUrl: proxy?.url,
+    proxyLog: proxy && (() => proxy.accessLog()),
     token: tokenFactory(SECRET),
     kill: async (replica) => void (await stop(replica, 'SIGKILL')),
     freeze: (replica) => void replica.process.child.kill('SIGSTOP'),
