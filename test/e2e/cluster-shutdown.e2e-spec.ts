@@ -21,6 +21,7 @@ describeCluster('cluster shutdown e2e', { nginx: true })('a rolling restart lose
     // Three replicas: runs handed back by A may be taken by B or C, clients rejoin on either.
     cluster = await startCluster({ replicas: 3, nginx: true, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '300', RUN_LEASE_MS: '2000', DB_POOL_MAX: '30' } });
   });
+  afterEach(() => cluster?.heal());
   afterAll(() => cluster?.destroy());
 
   it('SIGTERM of A during 20 live streams on A: ready turns 503 within 200 ms, every client rejoins (through nginx, or on C) and gets the rest exactly once, every run succeeds', async () => {
@@ -73,5 +74,40 @@ describeCluster('cluster shutdown e2e', { nginx: true })('a rolling restart lose
       const whole = (await (await openSse(`${(i % 2 ? C : B).url}/chat/stream?thread_id=${f.threadId}&run_id=${f.runId}`, { headers: bearer(token) })).collect()).filter((x) => x.data !== undefined);
       expect(pairs(whole)).toEqual(pairs(f.frames));
     }
+  });
+});
+
+// The other half of "load balancers stop sending it requests during the grace period": the
+// compose nginx does not read /health/ready, so docker/nginx.conf must not answer a new run
+// with the draining replica's 503. A fresh cluster: nginx must not already know A as down.
+describeCluster('cluster shutdown e2e (drain behind nginx)', { nginx: true })('new runs during a drain', () => {
+  let draining: Cluster;
+  beforeAll(async () => {
+    draining = await startCluster({ replicas: 2, nginx: true, env: { DEMO_TOKEN_DELAY_MS: '40', SHUTDOWN_GRACE_MS: '1000', RUN_LEASE_MS: '2000' } });
+  });
+  afterAll(() => draining?.destroy());
+
+  it('while A drains, new runs sent through nginx are served by the other replicas, not refused', async () => {
+    const [A] = draining.replicas;
+    const token = draining.token('sid');
+    // A run on A keeps it draining for the grace period.
+    const busy = await openSse(`${A.url}/chat/stream`, { headers: bearer(token), body: { message: 'keep A draining', thread_id: 'cs-drain' } });
+    expect(busy.status).toBe(200);
+    await until(() => fetch(`${A.url}/health/ready`).then((r) => r.status), (s) => s === 200, 2000);
+    const exited = draining.terminate(A);
+    expect(await until(() => fetch(`${A.url}/health/ready`).then((r) => r.status, () => 0), (s) => s !== 200, 2000, 5)).toBe(503);
+    // Six new runs, round-robin over both replicas: three would reach the draining one.
+    const fresh = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        openSse(`${draining.proxyUrl}/chat/stream`, { headers: bearer(token), body: { message: `new while draining ${i}`, thread_id: `cs-new-${i}` } }).then(async (res) => ({
+          i,
+          status: res.status,
+          last: res.status === 200 ? (await res.collect()).filter((f) => f.data !== undefined).pop()?.data : JSON.stringify(await res.json().catch(() => null)),
+        })),
+      ),
+    );
+    expect(fresh).toEqual(fresh.map(({ i }) => ({ i, status: 200, last: '[DONE]' })));
+    busy.close();
+    await exited;
   });
 });
