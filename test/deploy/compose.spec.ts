@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
     const nginx = compose.services.nginx;
     expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/conf.d/default.conf:ro');
     const nginxConf = readFileSync(resolve(root, 'docker/nginx.conf'), 'utf8');
-    expect(nginxConf).toMatch(new RegExp(`server riser:${riser.environment.PORT} resolve;`));
+    expect(nginxConf).toMatch(new RegExp(`server riser:${riser.environment.PORT} resolve[^;]*;`));
     const listen = /listen (\d+);/.exec(nginxConf)![1];
     expect(String(nginx.ports[0]).split(':').pop()).toBe(listen);
     expect(nginx.depends_on.riser.condition).toBe('service_healthy');
@@ -74,7 +74,7 @@ describe('docker-compose.yml', () => {
     const upstream = /upstream riser \{([^}]*)\}/.exec(nginxConf)![1];
     // One name for all replicas, re-resolved through Docker's DNS as replicas come and go
     // (`resolve` needs a shared-memory zone and a resolver).
-    expect(upstream).toMatch(/^\s*server riser:\d+ resolve;$/m);
+    expect(upstream).toMatch(/^\s*server riser:\d+ resolve( \S+)*;$/m);
     expect(upstream).toMatch(/^\s*zone \S+ \d+k;$/m);
     expect(nginxConf).toMatch(/^resolver 127\.0\.0\.11\b/m);
     expect(upstream).not.toMatch(/\b(ip_hash|hash|sticky|least_conn|random)\b/);

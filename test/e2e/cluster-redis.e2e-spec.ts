@@ -13,13 +13,13 @@ const status = (url: string) => fetch(url).then((r) => r.status, () => 0);
 // `unavailable`, open streams end with the `rejoin` frame within 10 s, all recover when Redis
 // is back (empty: a rejoin into the lost log gets replay_gap, no thread stays busy). Redis
 // unreachable at start: test/e2e/redis-startup.e2e-spec.ts.
-describeCluster('cluster redis e2e')('Redis trouble is an error, not data loss', () => {
+describeCluster('cluster redis e2e', { nginx: true })('Redis trouble is an error, not data loss', () => {
   let cluster: Cluster;
   let token: string;
 
   beforeAll(async () => {
     // ~25 tokens 250 ms apart: a run outlasts the outage's first seconds.
-    cluster = await startCluster({ replicas: 2, env: { DEMO_TOKEN_DELAY_MS: '250', RUN_LEASE_MS: '2000', SSE_HEARTBEAT_MS: '500' } });
+    cluster = await startCluster({ replicas: 2, nginx: true, env: { DEMO_TOKEN_DELAY_MS: '250', RUN_LEASE_MS: '2000', SSE_HEARTBEAT_MS: '500' } });
     token = cluster.token('rory');
   });
   afterAll(() => cluster?.destroy());
@@ -71,8 +71,10 @@ describeCluster('cluster redis e2e')('Redis trouble is an error, not data loss',
       ]);
     });
 
-    it('new runs get 503 unavailable on every replica', async () => {
-      for (const replica of cluster.replicas) {
+    it('new runs get 503 unavailable on every replica, and through nginx (not a 502)', async () => {
+      // Through nginx twice: the first 503s must not leave nginx answering 502 (no replica left).
+      const proxy = { name: 'nginx', url: cluster.proxyUrl! } as Replica;
+      for (const replica of [...cluster.replicas, proxy, proxy]) {
         const refused = await newRun(replica, `cr-refused-${replica.name}`);
         expect({ replica: replica.name, status: refused.status, body: await refused.json().catch(() => undefined) }).toEqual({
           replica: replica.name,
@@ -121,8 +123,9 @@ describeCluster('cluster redis e2e')('Redis trouble is an error, not data loss',
       const thread = await until(() => jsonClient(B.url, bearer(token)).get('/chat/threads/cr-out'), (r) => r.body.status !== 'busy', 30_000, 200);
       expect(thread.body.status).not.toBe('busy');
 
-      // New runs succeed on both replicas, including on the thread that lived through it.
-      for (const [replica, threadId] of [[A, 'cr-out'], [B, 'cr-after']] as const) {
+      // New runs succeed on both replicas and through nginx at once, including on the thread
+      // that lived through it.
+      for (const [replica, threadId] of [[A, 'cr-out'], [B, 'cr-after'], [{ name: 'nginx', url: cluster.proxyUrl! } as Replica, 'cr-after-ngx']] as const) {
         const after = (await (await openSse(`${replica.url}/chat/stream`, { headers: bearer(token), body: { message: `after the outage on ${replica.name}`, thread_id: threadId } })).collect()).filter(
           (f) => f.data !== undefined,
         );

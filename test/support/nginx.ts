@@ -14,8 +14,8 @@ export function findNginx(): string | undefined {
 /**
  * Runs docker/nginx.conf — the file compose mounts — in front of one or several Risers on
  * 127.0.0.1, with only the upstream servers and listen port changed, under a throwaway prefix.
- * Compose's one `server riser:3000 resolve;` line (Docker's DNS answers with every replica)
- * becomes one `server` line per port here.
+ * Compose's one `server riser:3000 resolve …;` line (Docker's DNS answers with every replica)
+ * becomes one `server` line per port here, with the same parameters but `resolve`.
  */
 export async function startNginx(riserPorts: number | number[]): Promise<{ url: string; accessLog(): string; stop(): Promise<void> }> {
   const binary = findNginx();
@@ -24,7 +24,12 @@ export async function startNginx(riserPorts: number | number[]): Promise<{ url: 
   for (const sub of ['logs', 'tmp']) mkdirSync(join(dir, sub));
   const port = await freePort();
   const site = readFileSync(resolve(__dirname, '../../docker/nginx.conf'), 'utf8')
-    .replace(/server riser:\d+(?: resolve)?;/, [riserPorts].flat().map((p) => `server 127.0.0.1:${p};`).join('\n  '))
+    .replace(/server riser:\d+([^;]*);/, (_, params: string) =>
+      [riserPorts]
+        .flat()
+        .map((p) => `server 127.0.0.1:${p}${params.replace(' resolve', '')};`)
+        .join('\n  '),
+    )
     // Docker's embedded DNS exists only inside compose; the servers above are addresses.
     .replace(/^\s*resolver .*;$/m, '')
     .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
