@@ -5,23 +5,42 @@ import type { SseOptions } from '../config/riser-config.js';
 import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
 
+/**
+ * What a socket follows, as plain data: kept in `socket.data`, so connection state recovery
+ * carries it to whichever replica the client reconnects to, which follows on from there.
+ */
+export interface FollowState {
+  /** Runs being sent, by id: their thread and the seq of the last message sent. */
+  runs: Record<string, { threadId: string; seq: number }>;
+  threads: string[];
+}
+
 /** The runs one socket is fed, and the threads whose next runs it follows. */
 export class SocketSubscriptions {
   private readonly runs = new Map<string, { threadId: string; subscription: Subscription }>();
-  private readonly threads = new Set<string>();
+  private readonly threads: Set<string>;
 
   constructor(
     private readonly socket: Socket,
+    /** Kept up to date as messages go out (see FollowState). */
+    readonly state: FollowState,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
     /** False once the socket may no longer be sent anything (its token expired). */
     private readonly maySend: () => boolean = () => true,
-  ) {}
+  ) {
+    this.threads = new Set(state.threads);
+  }
 
   /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
   followRun(run: WatchableRun, afterSeq = 0): void {
     if (this.runs.has(run.runId)) return;
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);
+    const followed = (this.state.runs[run.runId] = { threadId: run.threadId, seq: afterSeq });
+    const done = () => {
+      this.runs.delete(run.runId);
+      delete this.state.runs[run.runId];
+    };
     entry.subscription = run
       .subscribe<Record<string, unknown>>({
         afterSeq,
@@ -35,15 +54,18 @@ export class SocketSubscriptions {
       })
       .subscribe({
         next: (payload) => {
-          if (this.maySend()) this.socket.emit('message', payload);
+          if (!this.maySend()) return;
+          this.socket.emit('message', payload);
+          if (typeof payload.seq === 'number' && !(payload.error === 'rejoin')) followed.seq = payload.seq;
         },
-        complete: () => this.runs.delete(run.runId),
-        error: () => this.runs.delete(run.runId),
+        complete: done,
+        error: done,
       });
   }
 
   followThread(threadId: string): void {
     this.threads.add(threadId);
+    this.state.threads = [...this.threads];
   }
 
   followsThread(threadId: string): boolean {
@@ -52,12 +74,19 @@ export class SocketSubscriptions {
 
   unfollowThread(threadId: string): void {
     this.threads.delete(threadId);
+    this.state.threads = [...this.threads];
     for (const [runId, entry] of this.runs) {
       if (entry.threadId === threadId) {
         entry.subscription.unsubscribe();
         this.runs.delete(runId);
+        delete this.state.runs[runId];
       }
     }
+  }
+
+  /** No run is being sent to this socket (each got its end, or its final `rejoin`). */
+  get isIdle(): boolean {
+    return this.runs.size === 0;
   }
 
   get followedThreads(): ReadonlySet<string> {
