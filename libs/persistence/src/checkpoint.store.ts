@@ -19,17 +19,14 @@ export class CheckpointStore {
     return rows[0]?.id ?? null;
   }
 
-  /**
-   * The thread's newest top-level checkpoint and the seq of its run's last event when it was
-   * taken (kept by the checkpointer's fence), if any.
-   */
-  async latest(threadId: string): Promise<{ id: string; seq: number | null } | undefined> {
-    const { rows } = await this.db.query<{ id: string; seq: string | null }>(
-      `SELECT checkpoint_id AS id, metadata->>'riser_seq' AS seq FROM riser.checkpoints
+  /** The thread's newest top-level checkpoint and the superstep it was taken after, if any. */
+  async latest(threadId: string): Promise<{ id: string; step: number | null } | undefined> {
+    const { rows } = await this.db.query<{ id: string; step: string | null }>(
+      `SELECT checkpoint_id AS id, metadata->>'step' AS step FROM riser.checkpoints
         WHERE thread_id = $1 AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1`,
       [threadId],
     );
-    return rows[0] && { id: rows[0].id, seq: rows[0].seq === null ? null : Number(rows[0].seq) };
+    return rows[0] && { id: rows[0].id, step: rows[0].step === null ? null : Number(rows[0].step) };
   }
 
   /** Deletes every checkpoint (and pending write) of the thread made after `checkpointId`. */

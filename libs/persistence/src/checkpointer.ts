@@ -42,10 +42,7 @@ export class RiserPostgresSaver extends PostgresSaver {
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error('Missing "configurable" field in "config" param');
     const { thread_id, checkpoint_ns = '', checkpoint_id } = config.configurable;
-    // The seq of the run's last event when this checkpoint was taken, kept in the checkpoint
-    // itself: a replica that resumes from it knows which frames it will produce again.
-    const seq = this.fence?.check(thread_id);
-    if (seq !== undefined) metadata = { ...metadata, riser_seq: seq } as CheckpointMetadata;
+    this.fence?.check(thread_id);
     const serializedCheckpoint = this._dumpCheckpoint(checkpoint);
     const [blobs, serializedMetadata] = await Promise.all([
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
@@ -101,10 +98,10 @@ export class RiserPostgresSaver extends PostgresSaver {
 /**
  * Guards checkpoint writes of threads whose runs execute here: `check` throws when this
  * process no longer holds the run's lease (it froze past it, or lost its network), so a run
- * taken over by another replica is never written by two; else it returns the run's last seq.
+ * taken over by another replica is never written by two.
  */
 export interface CheckpointFence {
-  check(threadId: string): number | undefined;
+  check(threadId: string): void;
 }
 
 /** Appends a row's values and returns its `($n, $n+1, …)`. */

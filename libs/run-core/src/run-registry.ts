@@ -48,10 +48,7 @@ export class RunRegistry implements CheckpointFence, OnModuleInit, OnApplication
     return [...this.runs.values()];
   }
 
-  check(threadId: string): number | undefined {
-    const execution = this.byThread.get(threadId);
-    if (!execution) return undefined;
-    execution.assertLease();
-    return execution.log.lastSeq;
+  check(threadId: string): void {
+    this.byThread.get(threadId)?.assertLease();
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { CheckpointStore, RunStore, type RunRecord } from '@riser/persistence';
 import type { Subscription } from 'rxjs';
 import { RunLogs } from './cluster/run-logs.js';
+import type { RunEventLog } from './event-log.js';
 import { RunSignals } from './cluster/run-signals.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunDriver } from './run-driver.js';
@@ -122,8 +123,10 @@ export class RunScheduler implements OnModuleInit, OnApplicationShutdown {
     if (takeover) {
       const latest = await this.checkpoints.latest(record.threadId);
       resume = !!latest && latest.id !== record.baseCheckpointId;
-      // Frames after the checkpoint it resumes from are produced again: the client drops them.
-      const discardFrom = resume && latest!.seq !== null ? latest!.seq + 1 : 2;
+      // Frames of the supersteps after the checkpoint it resumes from are produced again: the
+      // client drops them. (Told by the step each token carries, not by when the checkpoint
+      // was written: LangGraph writes checkpoints asynchronously, after later tokens.)
+      const discardFrom = resume ? firstFrameAfterStep(log, latest!.step ?? -1) : 2;
       log.append({ event: 'retry', data: { attempt: record.attempt, discard_from: discardFrom } });
     }
     const execution = new RunExecution(record, (record.request ?? {}) as RunRequest, log, resume);
@@ -153,4 +156,19 @@ export class RunScheduler implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn({ msg: 'lease renewal failed', err: (err as Error).message });
     }
   }
+}
+
+/**
+ * The seq of the run's first model token of a superstep after `step` (what a resumed attempt
+ * says again), or the next seq when there is none. Tokens of subgraphs count by their
+ * parent's token order only (their own steps are numbered apart).
+ */
+export function firstFrameAfterStep(log: RunEventLog, step: number): number {
+  for (let seq = log.firstSeq; seq <= log.lastSeq; seq++) {
+    const event = log.at(seq);
+    if (event?.event !== 'message' || event.ns?.length) continue;
+    const tokenStep = event.data.metadata.langgraph_step;
+    if (typeof tokenStep === 'number' && tokenStep > step) return seq;
+  }
+  return log.lastSeq + 1;
 }
