@@ -19,6 +19,11 @@ import { NotImplementedController } from './http/platform/not-implemented.contro
 import { PlatformRuns } from './http/platform/platform-runs.js';
 import { PlatformRunsController } from './http/platform/platform-runs.controller.js';
 import { PlatformThreadsController } from './http/platform/platform-threads.controller.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { RiserMetrics } from './metrics/riser-metrics.js';
+import { RunMetrics } from './metrics/run-metrics.js';
+import { StateMetrics } from './metrics/state-metrics.js';
+import { SocketTelemetry } from './ws/socket-telemetry.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -52,6 +57,9 @@ export class AppModule {
         ChatGateway,
         Shutdown,
         PlatformRuns,
+        SocketTelemetry,
+        { provide: RiserMetrics, useFactory: () => new RiserMetrics(config.metrics.port !== 0) },
+        ...(config.metrics.port !== 0 ? [RunMetrics, StateMetrics, MetricsServer] : []),
       ],
       exports: [RISER_CONFIG],
     };

@@ -6,6 +6,8 @@ import type { RiserConfig } from './config/riser-config.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
 import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 import { RedisConnection } from '@riser/bus';
+import { instrumentHttp } from './metrics/http-metrics.js';
+import { RiserMetrics } from './metrics/riser-metrics.js';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -33,6 +35,8 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  const metrics = app.get(RiserMetrics);
+  if (metrics.enabled) instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
   app.useWebSocketAdapter(new RiserIoAdapter(app, config, config.redis && app.get(RedisConnection)));
   const origins = config.http.corsOrigins;
   app.enableCors({

@@ -64,6 +64,8 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+
+  METRICS_PORT: port.default(9464),
 });
 
 export type Env = z.infer<typeof envSchema>;

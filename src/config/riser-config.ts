@@ -32,6 +32,8 @@ export interface RiserConfig {
   redis?: { url: string; prefix: string };
   sse: SseOptions;
   http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
+  /** Prometheus metrics on their own port; 0 = off. */
+  metrics: { port: number };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -131,6 +133,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
     },
+    metrics: { port: env.METRICS_PORT },
   };
 }
 

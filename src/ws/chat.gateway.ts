@@ -17,6 +17,7 @@ import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ThreadA
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
 import { ZodPipe } from '../http/validation/zod.pipe.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
+import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
 import { WsExceptionFilter } from './ws-errors.js';
 import { wsApproveSchema, wsAuthSchema, wsCancelSchema, wsChatSchema, wsSubscribeSchema, wsUnsubscribeSchema } from './ws.schemas.js';
@@ -51,10 +52,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly threads: ThreadService,
     private readonly approvals: ApprovalService,
     private readonly events: RunCoreEvents,
+    private readonly telemetry: SocketTelemetry,
   ) {}
 
   afterInit(namespace: Namespace): void {
-    namespace.use(handshakeAuth(this.verifier));
+    namespace.use(handshakeAuth(this.verifier, (socket, message) => this.telemetry.refused(socket, message)));
     const audience = (e: ThreadAudience) => [userRoom(e.tenant, e.ownerSub), approverRoom(e.tenant)];
     this.subscriptions.add(
       this.events.approvalRequested$.subscribe(({ tenant, ownerSub, ...payload }) =>
@@ -71,8 +73,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleConnection(socket: Socket): void {
     const data = socket.data as SocketData;
-    data.subs = new SocketSubscriptions(socket, this.config.sse);
+    data.subs = new SocketSubscriptions(socket, this.config.sse, this.telemetry.metrics);
     void socket.join(this.rooms(data.principal));
+    this.telemetry.connected(socket, data.principal);
+    socket.once('disconnect', (reason) => this.telemetry.disconnected(socket, data.principal, reason));
   }
 
   handleDisconnect(socket: Socket): void {

@@ -1,7 +1,8 @@
-import type { Subscription } from 'rxjs';
+import { finalize, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io';
 import type { WatchableRun } from '@riser/run-core';
 import type { SseOptions } from '../config/riser-config.js';
+import type { RiserMetrics } from '../metrics/riser-metrics.js';
 import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
 
@@ -13,6 +14,7 @@ export class SocketSubscriptions {
   constructor(
     private readonly socket: Socket,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
+    private readonly metrics: RiserMetrics,
   ) {}
 
   /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
@@ -20,10 +22,14 @@ export class SocketSubscriptions {
     if (this.runs.has(run.runId)) return;
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);
+    const { streamFrames, streamSubscribers } = this.metrics;
+    if (afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: 'socket' });
+    streamSubscribers.inc({ protocol: 'socket' });
     entry.subscription = run
       .subscribe<Record<string, unknown>>({
         afterSeq,
         project: (event, next) => {
+          if (event.synthetic) this.metrics.countEnding(event);
           const payload = socketMessage(event, run.runId);
           if (payload) next(payload);
         },
@@ -31,8 +37,12 @@ export class SocketSubscriptions {
         maxLagEvents: this.limits.maxLagEvents,
         maxLagBytes: this.limits.maxBufferedBytes,
       })
+      .pipe(finalize(() => streamSubscribers.dec({ protocol: 'socket' })))
       .subscribe({
-        next: (payload) => this.socket.emit('message', payload),
+        next: (payload) => {
+          this.socket.emit('message', payload);
+          streamFrames.add('socket');
+        },
         complete: () => this.runs.delete(run.runId),
         error: () => this.runs.delete(run.runId),
       });

@@ -23,6 +23,8 @@ export interface ApprovalDecided extends ThreadAudience {
   decision: string;
   decided_by: string;
   decided_at: string;
+  /** When the interrupt asked (for the time a decision took). */
+  requested_at: string;
   resume_run_id?: string;
 }
 
@@ -75,6 +77,7 @@ export class RunCoreEvents {
       decision: DECISION_OF[approval.status],
       decided_by: approval.decidedBy ?? owner.sub,
       decided_at: (approval.decidedAt ?? new Date()).toISOString(),
+      requested_at: approval.createdAt.toISOString(),
       ...(approval.resumeRunId && { resume_run_id: approval.resumeRunId }),
     });
   }

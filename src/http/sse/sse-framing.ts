@@ -3,10 +3,17 @@ import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { RunEvent, WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { RiserMetrics, type StreamProtocol } from '../../metrics/riser-metrics.js';
 import { DONE } from '../chat/simple-protocol.js';
 import { socketFlowControl } from './socket-flow-control.js';
 
 const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
+
+/** Which protocol a stream speaks, and whether it rejoins a run (for metrics). */
+export interface StreamKind {
+  protocol: Exclude<StreamProtocol, 'socket'>;
+  rejoin?: boolean;
+}
 
 /**
  * Everything an SSE route needs around its events, as one operator (measured ~4 µs per
@@ -33,7 +40,10 @@ export class SseFraming {
   private readonly logger = new Logger('SseFraming');
   private readonly open = new Set<ServerResponse>();
 
-  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    private readonly metrics: RiserMetrics,
+  ) {}
 
   async closeStreams(): Promise<void> {
     const pending = [...this.open].map((res) => new Promise<void>((resolve) => res.once('close', resolve)));
@@ -55,25 +65,32 @@ export class SseFraming {
     res: ServerResponse,
     afterSeq: number,
     project: (event: RunEvent, next: (message: MessageEvent) => void) => void,
+    kind: StreamKind,
   ): Observable<MessageEvent> {
+    if (kind.rejoin || afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: kind.protocol });
     const frames = run.subscribe<MessageEvent>({
       afterSeq,
-      project,
+      project: (event, next) => {
+        if (event.synthetic) this.metrics.countEnding(event);
+        project(event, next);
+      },
       flow: socketFlowControl(res.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.frame(res, frames);
+    return this.frame(res, frames, kind.protocol, run.runId);
   }
 
-  frame(res: ServerResponse, source: Observable<MessageEvent>): Observable<MessageEvent> {
+  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: StreamKind['protocol'], runId?: string): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
+    const { streamFrames, streamBytes, streamHeartbeats, streamSubscribers } = this.metrics;
     const socket = res.socket!;
     // Open until the response is fully sent (or its connection closes).
     this.open.add(res);
     const done = () => this.open.delete(res);
     res.once('finish', done).once('close', done);
     return new Observable<MessageEvent>((subscriber) => {
+      streamSubscribers.inc({ protocol });
       let lastId: string | undefined;
       // Activity is counted, not timed: no clock read per event. A heartbeat goes out when a
       // whole period passed without an event (so after one to two periods of silence).
@@ -96,6 +113,7 @@ export class SseFraming {
       const heartbeat = setInterval(() => {
         if (emitted === emittedAtLastBeat && lastId !== undefined) {
           emit(heartbeatStyle === 'data' ? { id: lastId, data: '{"heartbeat":true}' } : HEARTBEAT_COMMENT);
+          streamHeartbeats.add(protocol);
         }
         emittedAtLastBeat = emitted;
       }, heartbeatMs);
@@ -103,10 +121,12 @@ export class SseFraming {
         next: (event) => {
           if (event.id !== undefined) lastId = String(event.id);
           emit(event);
+          streamFrames.add(protocol);
+          if (typeof event.data === 'string') streamBytes.add(protocol, Buffer.byteLength(event.data));
         },
         error: (err: unknown) => {
           if (lastId === undefined) return subscriber.error(err);
-          this.logger.error(err instanceof Error ? err : String(err));
+          this.logger.error({ msg: 'stream failed', run_id: runId, err: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
           emit({ id: lastId, data: JSON.stringify({ error: 'internal', message: 'the stream failed' }) });
           emit({ id: lastId, data: DONE });
           subscriber.complete();
@@ -114,6 +134,7 @@ export class SseFraming {
         complete: () => subscriber.complete(),
       });
       return () => {
+        streamSubscribers.dec({ protocol });
         clearInterval(heartbeat);
         inner.unsubscribe();
       };
