@@ -24,6 +24,7 @@ import { RiserMetrics } from './metrics/riser-metrics.js';
 import { RunMetrics } from './metrics/run-metrics.js';
 import { StateMetrics } from './metrics/state-metrics.js';
 import { SocketTelemetry } from './ws/socket-telemetry.js';
+import { RunLogScope } from './logging/request-scope.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -58,6 +59,7 @@ export class AppModule {
         Shutdown,
         PlatformRuns,
         SocketTelemetry,
+        RunLogScope,
         { provide: RiserMetrics, useFactory: () => new RiserMetrics(config.metrics.port !== 0) },
         ...(config.metrics.port !== 0 ? [RunMetrics, StateMetrics, MetricsServer] : []),
       ],

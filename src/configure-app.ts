@@ -8,6 +8,7 @@ import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 import { RedisConnection } from '@riser/bus';
 import { instrumentHttp } from './metrics/http-metrics.js';
 import { RiserMetrics } from './metrics/riser-metrics.js';
+import { requestIdOf, scopeRequests } from './logging/request-scope.js';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -23,6 +24,8 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     // connections are closed instead of holding the process open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // `reqId` in every log line of a request: the client's `x-request-id` when it sends one.
+    genReqId: requestIdOf,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
@@ -35,6 +38,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  scopeRequests(app.getHttpAdapter().getInstance());
   const metrics = app.get(RiserMetrics);
   if (metrics.enabled) instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
   app.useWebSocketAdapter(new RiserIoAdapter(app, config, config.redis && app.get(RedisConnection)));

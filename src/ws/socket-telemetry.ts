@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Principal } from '@riser/auth';
 import { refusalReason } from '../metrics/auth-refusal.js';
 import { RiserMetrics } from '../metrics/riser-metrics.js';
+import { logScope } from '../logging/log-scope.js';
 
 /**
  * What ops see of sockets: connections counted and logged as they open and close, refused
@@ -16,6 +18,8 @@ export class SocketTelemetry {
   constructor(readonly metrics: RiserMetrics) {}
 
   connected(socket: Socket, principal: Principal): void {
+    // Each event the socket sends is handled (and starts its runs) in a log scope of its own.
+    socket.use((_packet, next) => logScope.run({ reqId: randomUUID(), tenant: principal.tenant }, next));
     this.metrics.socketConnections.inc();
     this.logger.log({ msg: 'socket connected', socket_id: socket.id, sub: principal.sub, tenant: principal.tenant, ip: socket.handshake.address, transport: socket.conn.transport.name });
   }

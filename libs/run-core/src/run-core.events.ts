@@ -41,6 +41,22 @@ export type RunLifecycle =
   /** An attempt here stopped without ending the run (fenced, or handed back at shutdown). */
   | { kind: 'let_go'; runId: string; why: 'fenced' | 'handed_back' };
 
+/** The attempt a wrapper runs around, as logs and traces name it. */
+export interface RunScope {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  tenant: string;
+  attempt: number;
+  protocol: string;
+}
+
+/**
+ * Wraps the execution of each attempt on this replica: how src/ gives a run's async work
+ * its log fields and trace span without the core knowing either. Must call `fn` once.
+ */
+export type RunWrapper = <T>(run: RunScope, fn: () => Promise<T>) => Promise<T>;
+
 /**
  * Approvals requested or decided, for transports to push to their clients, and the runs'
  * lifecycle, for metrics. In-process Subjects, raised on the replica where it happened; the
@@ -52,6 +68,13 @@ export class RunCoreEvents {
   readonly lifecycle$ = new Subject<RunLifecycle>();
   readonly approvalRequested$ = new Subject<ApprovalRequested>();
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
+  /** Added to by src/ at start (log scope, trace span); the first added is the outermost. */
+  readonly runWrappers: RunWrapper[] = [];
+
+  /** Runs one attempt inside every wrapper. */
+  inRun<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {
+    return this.runWrappers.reduceRight<() => Promise<T>>((inner, wrap) => () => wrap(run, inner), fn)();
+  }
 
   /** An interrupt is waiting for a decision on a thread of `owner`. */
   requested(owner: Owner, approval: ApprovalRecord): void {

@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import type { RunEvent, WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { RiserMetrics, type StreamProtocol } from '../../metrics/riser-metrics.js';
+import { tagRequestWithRun } from '../../logging/log-scope.js';
 import { DONE } from '../chat/simple-protocol.js';
 import { socketFlowControl } from './socket-flow-control.js';
 
@@ -67,6 +68,7 @@ export class SseFraming {
     project: (event: RunEvent, next: (message: MessageEvent) => void) => void,
     kind: StreamKind,
   ): Observable<MessageEvent> {
+    tagRequestWithRun(run.runId, run.threadId);
     if (kind.rejoin || afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: kind.protocol });
     const frames = run.subscribe<MessageEvent>({
       afterSeq,
