@@ -21,7 +21,10 @@ export const logScope = new AsyncLocalStorage<LogScope>();
 /** An attempt's work under a scope that adds the run's ids to the request's (if any). */
 export function runLogScope<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {
   const outer = logScope.getStore();
-  return logScope.run({ reqId: outer?.reqId ?? `run-${run.runId}`, tenant: run.tenant, run_id: run.runId, thread_id: run.threadId }, fn);
+  // A run claimed while another run's work was under way (a queued run its end woke up) is
+  // not that request's: it gets an id of its own.
+  const started = outer && (!outer.run_id || outer.run_id === run.runId) ? outer.reqId : undefined;
+  return logScope.run({ reqId: started ?? `run-${run.runId}`, tenant: run.tenant, run_id: run.runId, thread_id: run.threadId }, fn);
 }
 
 /** Names the run a request streams (rejoins, decisions), so its last lines carry it too. */
