@@ -19,6 +19,7 @@ import { NotImplementedController } from './http/platform/not-implemented.contro
 import { PlatformRuns } from './http/platform/platform-runs.js';
 import { PlatformRunsController } from './http/platform/platform-runs.controller.js';
 import { PlatformThreadsController } from './http/platform/platform-threads.controller.js';
+import { DocsController } from './http/openapi/docs.controller.js';
 import { MetricsServer } from './metrics/metrics-server.js';
 import { RiserMetrics } from './metrics/riser-metrics.js';
 import { RunMetrics } from './metrics/run-metrics.js';
@@ -44,6 +45,7 @@ export class AppModule {
         ChatController,
         ThreadsController,
         HealthController,
+        DocsController,
         MetaController,
         AssistantsController,
         NotImplementedController,

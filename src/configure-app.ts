@@ -9,6 +9,7 @@ import { RedisConnection } from '@riser/bus';
 import { instrumentHttp } from './metrics/http-metrics.js';
 import { RiserMetrics } from './metrics/riser-metrics.js';
 import { requestIdOf, scopeRequests } from './logging/request-scope.js';
+import { catalogRoutes } from './http/openapi/route-catalog.js';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -38,6 +39,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  catalogRoutes(app.getHttpAdapter().getInstance());
   scopeRequests(app.getHttpAdapter().getInstance());
   const metrics = app.get(RiserMetrics);
   if (metrics.enabled) instrumentHttp(app.getHttpAdapter().getInstance(), metrics);

@@ -12,7 +12,7 @@ function ownVersion(): string {
   }
   return '0.0.0';
 }
-const version = ownVersion();
+export const version = ownVersion();
 
 /** `GET /ok` and `GET /info`, public as on LangGraph Platform. */
 @Controller()

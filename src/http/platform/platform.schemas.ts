@@ -148,3 +148,10 @@ export const listRunsQuery = z.object({
   status: z.string().optional(),
   select: z.unknown().optional(),
 });
+export const checkpointParam = z.object({ thread_id: threadIdSchema, checkpoint_id: z.string().min(1) });
+export const stateQuery = z.object({ subgraphs: z.enum(['true', 'false', '1', '0']).optional(), select: z.unknown().optional() });
+export const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: z.string().optional() });
+/** Assistants are the graphs of langgraph.json (and the demo agent), named by graph id. */
+export const assistantParam = z.object({ assistant_id: z.string().min(1) });
+/** `GET …/runs/:run_id/stream`: the modes to receive (repeated or comma-separated), as on the Platform. */
+export const joinStreamQuery = z.object({ stream_mode: z.union([z.string(), z.array(z.string())]).optional() });
