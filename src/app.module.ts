@@ -26,6 +26,7 @@ import { RunMetrics } from './metrics/run-metrics.js';
 import { StateMetrics } from './metrics/state-metrics.js';
 import { SocketTelemetry } from './ws/socket-telemetry.js';
 import { RunLogScope } from './logging/request-scope.js';
+import { RunTracing } from './tracing/run-tracing.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -62,6 +63,7 @@ export class AppModule {
         PlatformRuns,
         SocketTelemetry,
         RunLogScope,
+        RunTracing,
         { provide: RiserMetrics, useFactory: () => new RiserMetrics(config.metrics.port !== 0) },
         ...(config.metrics.port !== 0 ? [RunMetrics, StateMetrics, MetricsServer] : []),
       ],

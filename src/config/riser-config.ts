@@ -34,6 +34,8 @@ export interface RiserConfig {
   http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
   /** Prometheus metrics on their own port; 0 = off. */
   metrics: { port: number };
+  /** OpenTelemetry traces: on when an OTLP endpoint is set (and the SDK not disabled). */
+  tracing: { enabled: boolean; serviceName: string };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -134,6 +136,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       trustProxy: env.TRUST_PROXY === 'true',
     },
     metrics: { port: env.METRICS_PORT },
+    tracing: {
+      enabled: !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true',
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
   };
 }
 

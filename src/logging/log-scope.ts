@@ -35,17 +35,17 @@ export function tagRequestWithRun(runId: string, threadId: string): void {
   scope.thread_id = threadId;
 }
 
-const extraTraceFields: (() => Record<string, string> | undefined)[] = [];
+let traceFields: (() => Record<string, string> | undefined) | undefined;
 
 /** Lets tracing add `trace_id` to every line, when it is on. */
-export function addLogFields(fields: () => Record<string, string> | undefined): void {
-  extraTraceFields.push(fields);
+export function setTraceFields(fields: () => Record<string, string> | undefined): void {
+  traceFields = fields;
 }
 
 /** The fields of the current scope for a log line (pino's mixin): ids only, never a token. */
 export function scopeFields(skipReqId: boolean): Record<string, unknown> {
   const scope = logScope.getStore();
-  let fields: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = {};
   if (scope) {
     const tenant = scope.tenant ?? scope.req?.user?.tenant;
     if (!skipReqId) fields.reqId = scope.reqId;
@@ -53,9 +53,6 @@ export function scopeFields(skipReqId: boolean): Record<string, unknown> {
     if (scope.run_id) fields.run_id = scope.run_id;
     if (scope.thread_id) fields.thread_id = scope.thread_id;
   }
-  for (const extra of extraTraceFields) {
-    const more = extra();
-    if (more) fields = { ...fields, ...more };
-  }
-  return fields;
+  const traced = traceFields?.();
+  return traced ? Object.assign(fields, traced) : fields;
 }

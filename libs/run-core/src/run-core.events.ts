@@ -49,6 +49,9 @@ export interface RunScope {
   tenant: string;
   attempt: number;
   protocol: string;
+  /** The caller's context at admission, and that of the run this one resumes (RunRequest). */
+  carrier?: Record<string, string>;
+  resumes?: Record<string, string>;
 }
 
 /**
@@ -70,6 +73,30 @@ export class RunCoreEvents {
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
   /** Added to by src/ at start (log scope, trace span); the first added is the outermost. */
   readonly runWrappers: RunWrapper[] = [];
+  /** Give the caller's context to store with a run at admission (src/ adds trace context). */
+  readonly carrierSources: (() => Record<string, string> | undefined)[] = [];
+  /** Give LangChain callback handlers for an attempt (src/ adds trace spans per node and model). */
+  readonly callbackSources: ((runId: string) => object | undefined)[] = [];
+
+  /** The caller's context, from every source (undefined with none). */
+  carrier(): Record<string, string> | undefined {
+    let carrier: Record<string, string> | undefined;
+    for (const source of this.carrierSources) {
+      const more = source();
+      if (more) carrier = { ...carrier, ...more };
+    }
+    return carrier;
+  }
+
+  /** Extra callback handlers for an attempt, from every source. */
+  callbacksFor(runId: string): object[] {
+    const handlers: object[] = [];
+    for (const source of this.callbackSources) {
+      const handler = source(runId);
+      if (handler) handlers.push(handler);
+    }
+    return handlers;
+  }
 
   /** Runs one attempt inside every wrapper. */
   inRun<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {

@@ -29,7 +29,7 @@ export class RunDriver {
   ) {}
 
   drive(run: RunExecution): Promise<void> {
-    const scope = { runId: run.runId, threadId: run.threadId, assistantId: run.record.assistantId, tenant: run.owner.tenant, attempt: run.attempt, protocol: run.request.protocol ?? 'simple' };
+    const scope = { runId: run.runId, threadId: run.threadId, assistantId: run.record.assistantId, tenant: run.owner.tenant, attempt: run.attempt, protocol: run.request.protocol ?? 'simple', carrier: run.request.carrier, resumes: run.request.resumes };
     return this.events.inRun(scope, () => this.attempt(run));
   }
 
