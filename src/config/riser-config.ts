@@ -35,7 +35,8 @@ export interface RiserConfig {
   /** Prometheus metrics on their own port; 0 = off. */
   metrics: { port: number };
   /** OpenTelemetry traces: on when an OTLP endpoint is set (and the SDK not disabled). */
-  tracing: { enabled: boolean; serviceName: string };
+  /** `riser` unless OTEL_SERVICE_NAME or a `service.name` in OTEL_RESOURCE_ATTRIBUTES names it. */
+  tracing: { enabled: boolean; serviceName: string | undefined };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -138,7 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
     metrics: { port: env.METRICS_PORT },
     tracing: {
       enabled: !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true',
-      serviceName: env.OTEL_SERVICE_NAME,
+      serviceName: env.OTEL_SERVICE_NAME ?? (/(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '') ? undefined : 'riser'),
     },
   };
 }
