@@ -50,6 +50,9 @@ const QUICK_WARMUP = [
   { concurrency: 1, requests: 3, tokens: 2000, delay: 0 },
 ];
 const SHOW_ORDER = ['a', 'b', 'c', 'd'];
+const SERVER_KINDS = ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'inprocess'];
+/** Riser with its observability on, measured against `riser` (both off) in the same run. */
+const OBSERVED = { 'riser-metrics': 'metrics on', 'riser-traced': 'tracing on (100 %)' };
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
 const INPROCESS_SCENARIOS = ['a', 'b', 'c'];
 
@@ -60,7 +63,10 @@ const USAGE = `usage: npm run bench -- [options]
   --only a,b           run only these scenarios (a: 1×2000 tokens, b: C=50 × 200 tokens,
                        c: C=100 at 20 ms/token, d: 1,000 open streams at 1 token/s)
   --repeats N          repeats per scenario (default 3; --quick: 2)
-  --servers LIST       any of riser,baseline,inprocess (default: all three)
+  --servers LIST       any of riser,riser-metrics,riser-traced,baseline,inprocess (default: all);
+                       riser runs with metrics and tracing off, riser-metrics with its metrics
+                       port on and scraped every second, riser-traced exporting every span
+                       (sampled at 100 %) over OTLP/HTTP to a sink in the bench process
   --profile[=WHO]      start riser (default), baseline or both with --cpu-prof into bench/profiles/
                        (numbers then include the profiler's overhead)
   --no-build           do not run \`npm run build\` first
@@ -75,7 +81,7 @@ function parseArgs(argv) {
     quick: false,
     only: [...SHOW_ORDER],
     repeats: undefined,
-    servers: ['riser', 'baseline', 'inprocess'],
+    servers: ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'inprocess'],
     profile: [],
     build: true,
     write: true,
@@ -108,7 +114,7 @@ function parseArgs(argv) {
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        for (const s of opts.servers) if (!['riser', 'baseline', 'inprocess'].includes(s)) throw new Error(`unknown server "${s}"`);
+        for (const s of opts.servers) if (!SERVER_KINDS.includes(s)) throw new Error(`unknown server "${s}"`);
         break;
       case '--profile': {
         const who = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'riser');
@@ -248,8 +254,23 @@ async function startServer(kind, opts, label) {
   }
   let script;
   let env;
-  if (kind === 'riser') {
+  const isRiser = kind.startsWith('riser');
+  /** What runs beside a Riser with observability on: a Prometheus-like scraper, an OTLP sink. */
+  let sidecar;
+  if (isRiser) {
     script = relative(ROOT, resolve(SNAPSHOT, 'dist/src/main.js'));
+    const observe = {};
+    if (kind === 'riser-metrics') {
+      const metricsPort = await freePort();
+      observe.METRICS_PORT = String(metricsPort);
+      sidecar = scraper(`http://127.0.0.1:${metricsPort}/metrics`);
+    } else {
+      observe.METRICS_PORT = '0';
+    }
+    if (kind === 'riser-traced') {
+      sidecar = await otlpSink();
+      Object.assign(observe, { OTEL_EXPORTER_OTLP_ENDPOINT: sidecar.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' });
+    }
     env = baseEnv({
       NODE_ENV: 'production',
       PORT: String(port),
@@ -259,6 +280,7 @@ async function startServer(kind, opts, label) {
       LOG_LEVEL: 'warn',
       LANGGRAPH_CONFIG: resolve(BENCH, 'langgraph.json'),
       RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
+      ...observe,
     });
   } else {
     script = 'bench/baseline-server.mjs';
@@ -294,7 +316,7 @@ async function startServer(kind, opts, label) {
     kind,
     pid: child.pid,
     url,
-    headers: kind === 'riser' ? { authorization: `Bearer ${TOKEN}` } : {},
+    headers: isRiser ? { authorization: `Bearer ${TOKEN}` } : {},
     profilePath,
     output: () => output,
     async stop() {
@@ -302,8 +324,48 @@ async function startServer(kind, opts, label) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const how = await exited;
       clearTimeout(timer);
+      await sidecar?.stop();
       await dropDatabase(db.name).catch((err) => warn(`could not drop ${db.name}: ${err.message}`));
       return how;
+    },
+  };
+}
+
+/** Scrapes a metrics URL every second, as Prometheus would (its cost is part of metrics'). */
+function scraper(url) {
+  let scrapes = 0;
+  const timer = setInterval(() => {
+    fetch(url).then(
+      (r) => r.text().then(() => scrapes++),
+      () => undefined,
+    );
+  }, 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      if (!scrapes) warn(`the metrics port was never scraped (${url})`);
+    },
+  };
+}
+
+/** Accepts OTLP/HTTP exports and drops them: the collector's side is not Riser's cost. */
+async function otlpSink() {
+  const { createServer: createHttpServer } = await import('node:http');
+  let exports = 0;
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      if (!exports) warn('no span was exported to the OTLP sink');
     },
   };
 }
@@ -578,6 +640,25 @@ function buildTable(results, opts) {
   return lines.join('\n');
 }
 
+/** CPU per token with metrics on, tracing on, against both off (paired by repeat). */
+function buildObservabilityTable(results, opts) {
+  const kinds = Object.keys(OBSERVED).filter((k) => opts.servers.includes(k));
+  if (!kinds.length || !opts.servers.includes('riser')) return '';
+  const lines = ['', '', '**Observability cost** (Riser with metrics and tracing off, against each on; paired by repeat):', ''];
+  lines.push(`| scenario | metric | off | ${kinds.map((k) => OBSERVED[k]).join(' | ')} | ${kinds.map((k) => `${OBSERVED[k]} ÷ off`).join(' | ')} |`);
+  lines.push(`|---|---|---:|${kinds.map(() => '---:|').join('')}${kinds.map(() => '---:|').join('')}`);
+  for (const key of SHOW_ORDER) {
+    if (!opts.only.includes(key) || key === 'd') continue;
+    for (const m of METRICS.filter((x) => ['cpuUsPerToken', 'ttftP99', 'gapP99'].includes(x.key))) {
+      const off = results.riser[key] ?? [];
+      const cells = kinds.map((k) => fmtSpread((results[k][key] ?? []).map((r) => r[m.key]), m.digits));
+      const ratios = kinds.map((k) => fmtPaired(results[k][key] ?? [], off, m.key));
+      lines.push(`| ${opts.scenarios[key].title} | ${m.label} | ${fmtSpread(off.map((r) => r[m.key]), m.digits)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function evaluateTargets(results, opts) {
   const R = results.riser;
   const B = results.baseline;
@@ -593,6 +674,20 @@ function evaluateTargets(results, opts) {
   };
   const f = (x, d = 1) => fmtNum(x, d);
   const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+  for (const [kind, limit] of [
+    ['riser-metrics', 1.03],
+    ['riser-traced', 1.1],
+  ]) {
+    const O = results[kind];
+    const r = median(pairedRatios(O.b ?? [], R.b ?? [], 'cpuUsPerToken'));
+    add(
+      `(b) CPU µs per token, ${OBSERVED[kind]}: ≤ ${limit} × both off`,
+      has('b') && opts.servers.includes(kind) && opts.servers.includes('riser'),
+      r,
+      r <= limit,
+      `${f(m(O, 'b', 'cpuUsPerToken'))} vs ${f(m(R, 'b', 'cpuUsPerToken'))} µs, ${OBSERVED[kind]} ÷ off ${x(r)}`,
+    );
+  }
   {
     const r = ratio(B, 'b', 'cpuUsPerToken');
     add('(b) CPU µs per token: Riser ≤ baseline', has('b'), r, r <= 1, `${f(m(R, 'b', 'cpuUsPerToken'))} vs ${f(m(B, 'b', 'cpuUsPerToken'))} µs, Riser ÷ baseline ${x(r)}`);
@@ -706,7 +801,7 @@ function renderRun({ opts, machine, pgVersion, table, targets, durationS, notes,
   );
   out.push(`- command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``);
   out.push(
-    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/)` +
+    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} METRICS_PORT=0 node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/); \`riser-metrics\`: the same with \`METRICS_PORT\` set and scraped every second; \`riser-traced\`: with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
       (opts.profile.includes('riser') ? ' with `--cpu-prof` (profiled: numbers include the profiler)' : ''),
   );
   out.push(
@@ -821,7 +916,7 @@ async function main() {
     notes.push(msg);
   }
   const kinds = opts.servers.filter((s) => s !== 'inprocess');
-  const results = { riser: {}, baseline: {}, inprocess: {}, inhandler: {} };
+  const results = { riser: {}, 'riser-metrics': {}, 'riser-traced': {}, baseline: {}, inprocess: {}, inhandler: {} };
   const push = (kind, key, row) => ((results[kind][key] ??= []), results[kind][key].push(row));
   // (d) on a process of its own, measured right after a light warm-up: its "RSS before" is not
   // inflated by other scenarios, and the garbage of its 1,000 streams does not land in theirs.
@@ -889,7 +984,7 @@ async function main() {
   }
 
   const durationS = (Date.now() - started) / 1000;
-  const table = buildTable(results, opts);
+  const table = buildTable(results, opts) + buildObservabilityTable(results, opts);
   const targets = evaluateTargets(results, opts);
   if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
   const speed = { start: speedStart, end: speedIndex() };
