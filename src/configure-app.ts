@@ -10,10 +10,9 @@ import { instrumentHttp } from './metrics/http-metrics.js';
 import { RiserMetrics } from './metrics/riser-metrics.js';
 import { requestIdOf, scopeRequests } from './logging/request-scope.js';
 import { catalogRoutes } from './http/openapi/route-catalog.js';
-import { setTraceFields } from './logging/log-scope.js';
 import { traceRequests } from './tracing/http-tracing.js';
 import { TRACER_NAME } from './tracing/run-tracing.js';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -44,14 +43,8 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
   catalogRoutes(app.getHttpAdapter().getInstance());
-  if (config.tracing.enabled) {
-    traceRequests(app.getHttpAdapter().getInstance(), trace.getTracer(TRACER_NAME));
-    setTraceFields(() => {
-      const span = trace.getActiveSpan()?.spanContext();
-      return span && isSpanContextValid(span) ? { trace_id: span.traceId } : undefined;
-    });
-  }
   scopeRequests(app.getHttpAdapter().getInstance());
+  if (config.tracing.enabled) traceRequests(app.getHttpAdapter().getInstance(), trace.getTracer(TRACER_NAME));
   const metrics = app.get(RiserMetrics);
   if (metrics.enabled) instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
   app.useWebSocketAdapter(new RiserIoAdapter(app, config, config.redis && app.get(RedisConnection)));

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from '@opentelemetry/api';
 import type { RunScope } from '@riser/run-core';
 
 /** What a log line is written for: a request (or socket event), and the run it serves. */
@@ -9,10 +10,16 @@ export interface LogScope {
   tenant?: string;
   run_id?: string;
   thread_id?: string;
+  /**
+   * The span the work belongs to, when tracing is on (the request's, then the run's). Traces
+   * ride on this one scope rather than OpenTelemetry's own context manager: a second
+   * AsyncLocalStorage costs every promise of the token path (measured: bench/README.md).
+   */
+  span?: Span;
 }
 
 /**
- * The scope of the async work at hand. Opened per HTTP request (src/logging/request-scope.ts)
+ * The scope of the async work at hand (for logs, and traces). Opened per HTTP request (src/logging/request-scope.ts)
  * and per socket event; a run started by a request keeps its request's scope, and each
  * attempt adds its own ids (RunCoreEvents.runWrappers), so every line of a run names both.
  */
@@ -35,11 +42,9 @@ export function tagRequestWithRun(runId: string, threadId: string): void {
   scope.thread_id = threadId;
 }
 
-let traceFields: (() => Record<string, string> | undefined) | undefined;
-
-/** Lets tracing add `trace_id` to every line, when it is on. */
-export function setTraceFields(fields: () => Record<string, string> | undefined): void {
-  traceFields = fields;
+/** The span of the work at hand, when tracing is on. */
+export function currentSpan(): Span | undefined {
+  return logScope.getStore()?.span;
 }
 
 /** The fields of the current scope for a log line (pino's mixin): ids only, never a token. */
@@ -52,7 +57,7 @@ export function scopeFields(skipReqId: boolean): Record<string, unknown> {
     if (tenant) fields.tenant = tenant;
     if (scope.run_id) fields.run_id = scope.run_id;
     if (scope.thread_id) fields.thread_id = scope.thread_id;
+    if (scope.span) fields.trace_id = scope.span.spanContext().traceId;
   }
-  const traced = traceFields?.();
-  return traced ? Object.assign(fields, traced) : fields;
+  return fields;
 }

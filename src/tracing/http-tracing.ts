@@ -1,10 +1,12 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import { logScope } from '../logging/log-scope.js';
 
 /**
  * A SERVER span per HTTP request, continuing the client's `traceparent` (whatever
- * OTEL_PROPAGATORS configures), named by route template; the rest of the request — guards,
- * handler, the run it starts — runs in its context. Ends when the response closes (a
+ * OTEL_PROPAGATORS configures), named by route template; it is the span of the request's
+ * scope (src/logging/log-scope.ts), so the run it starts is its child. Registered after the
+ * scope's hook. Ends when the response closes (a
  * stream: at its end). The path is recorded without its query (`access_token` may be there).
  */
 export function traceRequests(fastify: FastifyInstance, tracer: Tracer): void {
@@ -30,6 +32,8 @@ export function traceRequests(fastify: FastifyInstance, tracer: Tracer): void {
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     });
-    context.with(trace.setSpan(parent, span), done);
+    const scope = logScope.getStore();
+    if (scope) scope.span = span;
+    done();
   });
 }

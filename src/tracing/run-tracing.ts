@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { context, propagation, ROOT_CONTEXT, trace, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, trace, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import { Subscription } from 'rxjs';
 import { RunCoreEvents, type RunScope } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
+import { currentSpan, logScope } from '../logging/log-scope.js';
 import { LangChainSpans } from './langchain-spans.js';
 
 export const TRACER_NAME = 'riser';
@@ -27,9 +28,11 @@ export class RunTracing implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     if (!this.config.tracing.enabled) return;
     this.events.carrierSources.push(() => {
+      const span = currentSpan();
+      if (!span) return undefined;
       const carrier: Record<string, string> = {};
-      propagation.inject(context.active(), carrier);
-      return Object.keys(carrier).length ? carrier : undefined;
+      propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+      return carrier;
     });
     this.events.runWrappers.push((run, fn) => this.inSpan(run, fn));
     this.events.callbackSources.push((runId) => {
@@ -54,7 +57,7 @@ export class RunTracing implements OnModuleInit, OnApplicationShutdown {
   }
 
   private inSpan<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {
-    const parent = run.carrier ? propagation.extract(ROOT_CONTEXT, run.carrier) : context.active();
+    const parent = run.carrier ? propagation.extract(ROOT_CONTEXT, run.carrier) : ROOT_CONTEXT;
     const links: Link[] = [];
     const resumed = run.resumes && trace.getSpanContext(propagation.extract(ROOT_CONTEXT, run.resumes));
     if (resumed) links.push({ context: resumed, attributes: { 'riser.link': 'resumes' } });
@@ -74,7 +77,10 @@ export class RunTracing implements OnModuleInit, OnApplicationShutdown {
       parent,
     );
     this.spans.set(run.runId, span);
-    return context.with(trace.setSpan(parent, span), fn).finally(() => {
+    // The run's scope (opened by the log wrapper, outside this one) carries its span.
+    const scope = logScope.getStore();
+    if (scope) scope.span = span;
+    return fn().finally(() => {
       this.spans.delete(run.runId);
       span.end();
     });

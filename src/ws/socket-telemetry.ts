@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { Socket } from 'socket.io';
 import type { Principal } from '@riser/auth';
 import { refusalReason } from '../metrics/auth-refusal.js';
@@ -45,7 +45,9 @@ export class SocketTelemetry {
     } else {
       setImmediate(() => span.end());
     }
-    context.with(trace.setSpan(context.active(), span), next);
+    const scope = logScope.getStore();
+    if (scope) scope.span = span;
+    next();
   }
 
   disconnected(socket: Socket, principal: Principal | undefined, reason: string): void {

@@ -75,6 +75,13 @@ describe('OpenTelemetry traces (a real process exporting to a local OTLP/HTTP re
     expect(model.parentSpanId).toBe(node.spanId);
     expect(model.attributes['riser.tokens_streamed']).toBeGreaterThan(1);
     expect(model.attributes['riser.time_to_first_token_ms']).toEqual(expect.any(Number));
+    // Postgres queries made for the request and the run (admission, checkpoints) are spans of it.
+    const queries = spans.filter((s) => s.name === 'pg.query');
+    expect(queries.length).toBeGreaterThan(2);
+    for (const q of queries) expect(q.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.query.text': expect.any(String) });
+    const runIds = new Set([run.spanId, node.spanId, model.spanId]);
+    expect(queries.some((q) => q.parentSpanId === request.spanId)).toBe(true);
+    expect(queries.some((q) => runIds.has(q.parentSpanId!))).toBe(true);
     // Nothing of this request left the trace.
     expect(receiver.spans.filter((s) => s.attributes['riser.run_id'] === runId).every((s) => s.traceId === traceId)).toBe(true);
 
