@@ -80,6 +80,12 @@ export const envSchema = z.object({
   OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
   OTEL_PROPAGATORS: z.string().optional(),
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+
+  // LangSmith: read by LangChain itself (every run is traced when on).
+  LANGSMITH_TRACING: z.enum(['true', 'false']).optional(),
+  LANGSMITH_API_KEY: z.string().min(1).optional(),
+  LANGSMITH_ENDPOINT: z.url().optional(),
+  LANGSMITH_PROJECT: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

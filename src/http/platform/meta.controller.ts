@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { Public } from '@riser/auth';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,8 @@ export const version = ownVersion();
 @Controller()
 @Public()
 export class MetaController {
+  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
+
   @Get('ok')
   ok() {
     return { ok: true };
@@ -25,6 +28,6 @@ export class MetaController {
 
   @Get('info')
   info() {
-    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: false, store: false } };
+    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: this.config.tracing.langsmith, store: false } };
   }
 }

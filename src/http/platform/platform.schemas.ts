@@ -67,7 +67,9 @@ export const runCreateSchema = z
     strict_resume: z.boolean().nullish(),
     checkpoint_during: z.boolean().nullish(),
     durability: z.enum(['sync', 'async', 'exit']).nullish(),
-    langsmith_tracer: record.nullish(),
+    // Refused, not ignored: a per-run LangSmith project is not supported; the server's
+    // LANGSMITH_TRACING traces every run (README: Traces).
+    langsmith_tracer: z.null({ error: 'is not supported by Riser: set LANGSMITH_TRACING (and LANGSMITH_PROJECT) on the server instead' }).optional(),
   })
   .strict();
 export type RunCreate = z.infer<typeof runCreateSchema>;
