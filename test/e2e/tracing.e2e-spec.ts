@@ -109,4 +109,24 @@ describe('OpenTelemetry traces (a real process exporting to a local OTLP/HTTP re
     // The tool the decision lets run is a span of the resuming run's trace.
     expect(inTrace(decideTrace).some((s) => s.name === 'tool issue_refund')).toBe(true);
   });
+
+  it('a run that waits in the queue continues the trace of the request that admitted it (its context is stored with the run)', async () => {
+    const traceId = hex(16);
+    const headers = { ...bearer(token), 'content-type': 'application/json', traceparent: `00-${traceId}-${hex(8)}-01` };
+    const created = await fetch(`${riser.url}/threads/tr-3/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'later' }] }, after_seconds: 1, if_not_exists: 'create' }),
+    });
+    expect(created.status).toBe(200);
+    const { run_id: runId, status } = await created.json();
+    expect(status).toBe('pending');
+    const joined = await fetch(`${riser.url}/threads/tr-3/runs/${runId}/join`, { headers: bearer(token) });
+    expect(joined.status).toBe(200);
+    await until(() => receiver.spans.some((s) => s.attributes['riser.run_id'] === runId), 'the delayed run span');
+    const run = one(receiver.spans, (s) => s.attributes['riser.run_id'] === runId, 'run span');
+    const admitting = one(inTrace(traceId), (s) => s.name === 'POST /threads/:thread_id/runs', 'admitting request');
+    expect(run).toMatchObject({ traceId, parentSpanId: admitting.spanId });
+    expect(run.attributes['riser.run.status']).toBe('success');
+  });
 });
