@@ -25,13 +25,16 @@ export interface LogScope {
  */
 export const logScope = new AsyncLocalStorage<LogScope>();
 
+/** The carrier key under which a run keeps the id of the request that admitted it. */
+export const REQUEST_ID_KEY = 'x-request-id';
+
 /** An attempt's work under a scope that adds the run's ids to the request's (if any). */
 export function runLogScope<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {
+  // The admitting request's id travels with the run (RunRequest.carrier), so an attempt
+  // claimed from the queue or taken over elsewhere logs it too; an older run has none.
   const outer = logScope.getStore();
-  // A run claimed while another run's work was under way (a queued run its end woke up) is
-  // not that request's: it gets an id of its own.
-  const started = outer && (!outer.run_id || outer.run_id === run.runId) ? outer.reqId : undefined;
-  return logScope.run({ reqId: started ?? `run-${run.runId}`, tenant: run.tenant, run_id: run.runId, thread_id: run.threadId }, fn);
+  const admitted = run.carrier?.[REQUEST_ID_KEY] ?? (outer && !outer.run_id ? outer.reqId : undefined);
+  return logScope.run({ reqId: admitted ?? `run-${run.runId}`, tenant: run.tenant, run_id: run.runId, thread_id: run.threadId }, fn);
 }
 
 /** Names the run a request streams (rejoins, decisions), so its last lines carry it too. */

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { RunCoreEvents } from '@riser/run-core';
-import { logScope, runLogScope } from './log-scope.js';
+import { logScope, REQUEST_ID_KEY, runLogScope } from './log-scope.js';
 
 /** A request id a client may choose: short, printable, no spaces (it ends up in every log line). */
 const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -26,12 +26,19 @@ export function scopeRequests(fastify: FastifyInstance): void {
   });
 }
 
-/** Gives each attempt of a run its ids in the log scope (outermost wrapper: other wrappers log with them). */
+/**
+ * Gives each attempt of a run its ids in the log scope (outermost wrapper: other wrappers log
+ * with them), and stores the admitting request's id with the run.
+ */
 @Injectable()
 export class RunLogScope implements OnModuleInit {
   constructor(private readonly events: RunCoreEvents) {}
 
   onModuleInit(): void {
     this.events.runWrappers.unshift(runLogScope);
+    this.events.carrierSources.push(() => {
+      const reqId = logScope.getStore()?.reqId;
+      return reqId ? { [REQUEST_ID_KEY]: reqId } : undefined;
+    });
   }
 }

@@ -62,7 +62,7 @@ describe('LangSmith (LANGSMITH_TRACING) with Riser’s token path, against a loc
     expect(posted().length).toBeGreaterThan(0);
     expect(posted()[0].apiKey).toBe('ls-test-key');
     expect(posted().map((r) => r.body).join('\n')).toContain('riser-e2e');
-    expect((await (await fetch(`${riser.url}/info`)).json()).flags.langsmith).toBe(true);
+    expect(((await (await fetch(`${riser.url}/info`)).json()) as { flags: { langsmith: boolean } }).flags.langsmith).toBe(true);
   });
 
   it('refuses the Platform API’s per-run langsmith_tracer explicitly (422 naming it)', async () => {

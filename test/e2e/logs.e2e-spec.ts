@@ -92,4 +92,18 @@ describe('correlated logs (a real process, LOG_LEVEL=info)', () => {
     expect(output).not.toContain(forged);
     expect(output).not.toContain(token.split('.')[2]);
   });
+
+  it('a run that waited in the queue logs the id of the request that admitted it', async () => {
+    const admitted = await fetch(`${riser.url}/threads/log-4/runs`, {
+      method: 'POST',
+      headers: { ...bearer(token), 'content-type': 'application/json', 'x-request-id': 'queued-req-7' },
+      body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'later' }] }, after_seconds: 1, if_not_exists: 'create' }),
+    });
+    const { run_id: runId } = (await admitted.json()) as { run_id: string };
+    await fetch(`${riser.url}/threads/log-4/runs/${runId}/join`, { headers: bearer(token) });
+    await until(() => lines().some((l) => l.run_id === runId && l.msg === 'run ended'));
+    const ofRun = lines().filter((l) => l.run_id === runId && l.msg !== 'request completed' && l.msg !== 'incoming request');
+    expect(ofRun.map((l) => l.msg)).toEqual(expect.arrayContaining(['run scheduled', 'run ended']));
+    for (const line of ofRun) expect(line).toMatchObject({ reqId: 'queued-req-7', thread_id: 'log-4', tenant: 'acme' });
+  });
 });

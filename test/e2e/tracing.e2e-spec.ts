@@ -119,7 +119,7 @@ describe('OpenTelemetry traces (a real process exporting to a local OTLP/HTTP re
       body: JSON.stringify({ assistant_id: 'agent', input: { messages: [{ role: 'user', content: 'later' }] }, after_seconds: 1, if_not_exists: 'create' }),
     });
     expect(created.status).toBe(200);
-    const { run_id: runId, status } = await created.json();
+    const { run_id: runId, status } = (await created.json()) as { run_id: string; status: string };
     expect(status).toBe('pending');
     const joined = await fetch(`${riser.url}/threads/tr-3/runs/${runId}/join`, { headers: bearer(token) });
     expect(joined.status).toBe(200);
