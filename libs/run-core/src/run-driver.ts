@@ -29,7 +29,17 @@ export class RunDriver {
   ) {}
 
   drive(run: RunExecution): Promise<void> {
-    const scope = { runId: run.runId, threadId: run.threadId, assistantId: run.record.assistantId, tenant: run.owner.tenant, attempt: run.attempt, protocol: run.request.protocol ?? 'simple', carrier: run.request.carrier, resumes: run.request.resumes };
+    // Inside src/'s wrappers (log scope, trace span): the core knows neither.
+    const scope = {
+      runId: run.runId,
+      threadId: run.threadId,
+      assistantId: run.record.assistantId,
+      tenant: run.owner.tenant,
+      attempt: run.attempt,
+      protocol: run.request.protocol ?? 'simple',
+      carrier: run.request.carrier,
+      resumes: run.request.resumes,
+    };
     return this.events.inRun(scope, () => this.attempt(run));
   }
 
