@@ -130,3 +130,29 @@ describe('metrics: GET /metrics on METRICS_PORT', () => {
     expect(ids.filter((id) => [...values].some((v) => v.includes(id)))).toEqual([]);
   });
 });
+
+describe('metrics: stream data loss', () => {
+  let riser: RiserTestApp;
+  let metricsUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // A log that keeps 10 events: a rejoin from the start of a longer run has lost some.
+    riser = await startRiser({ env: { METRICS_PORT: String(port), RUN_LOG_MAX_EVENTS: '10' } });
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  });
+  afterAll(() => riser.destroy());
+
+  it('counts a rejoin whose cursor is older than the log as a replay_gap', async () => {
+    const token = riser.token('gus', { tenant: 'acme' });
+    const first = frameData(await (await openSse(`${riser.url}/chat/stream`, { headers: bearer(token), body: { message: 'a reply longer than ten events', thread_id: 'gap-1' } })).collect());
+    const runId = (first[0] as { run_id: string }).run_id;
+    const before = await scrape(metricsUrl);
+    const rejoin = await openSse(`${riser.url}/chat/stream?thread_id=gap-1&run_id=${runId}`, { headers: { ...bearer(token), 'last-event-id': '1' } });
+    const data = frameData(await rejoin.collect());
+    expect(data[0]).toMatchObject({ error: 'replay_gap' });
+    const after = await scrape(metricsUrl);
+    expect(after.value('riser_stream_endings_total', { reason: 'replay_gap' }) - before.value('riser_stream_endings_total', { reason: 'replay_gap' })).toBe(1);
+    expect(after.value('riser_stream_rejoins_total', { protocol: 'simple' }) - before.value('riser_stream_rejoins_total', { protocol: 'simple' })).toBe(1);
+  });
+});
