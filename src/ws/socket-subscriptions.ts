@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { finalize, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io';
 import type { WatchableRun } from '@riser/run-core';
@@ -5,6 +6,8 @@ import type { SseOptions } from '../config/riser-config.js';
 import type { RiserMetrics } from '../metrics/riser-metrics.js';
 import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
+
+const logger = new Logger('SocketSubscriptions');
 
 /** The runs one socket is fed, and the threads whose next runs it follows. */
 export class SocketSubscriptions {
@@ -44,7 +47,10 @@ export class SocketSubscriptions {
           streamFrames.add('socket');
         },
         complete: () => this.runs.delete(run.runId),
-        error: () => this.runs.delete(run.runId),
+        error: (err: unknown) => {
+          this.runs.delete(run.runId);
+          logger.error({ msg: 'socket stream failed', run_id: run.runId, thread_id: run.threadId, socket_id: this.socket.id, err: err instanceof Error ? err.message : String(err) });
+        },
       });
   }
 
