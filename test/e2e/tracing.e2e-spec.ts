@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bearer, createTestDatabase, frameData, openSse, tokenFactory } from '@riser/testing';
+import { bearer, connectChat, createTestDatabase, frameData, openSse, request, runMessages, tokenFactory } from '@riser/testing';
 import { startOtlpReceiver, type OtlpSpan } from '../support/otlp-receiver.js';
 import { cleanEnv, freePort, startRiserProcess, type RiserProcess } from '../support/riser-process.js';
 
@@ -128,5 +128,24 @@ describe('OpenTelemetry traces (a real process exporting to a local OTLP/HTTP re
     const admitting = one(inTrace(traceId), (s) => s.name === 'POST /threads/:thread_id/runs', 'admitting request');
     expect(run).toMatchObject({ traceId, parentSpanId: admitting.spanId });
     expect(run.attributes['riser.run.status']).toBe('success');
+  });
+
+  it('a socket event is a span, and the run it starts is its child', async () => {
+    const socket = await connectChat(riser.url, token);
+    try {
+      let runId: string | undefined;
+      const messages = runMessages(socket, () => runId);
+      const ack = await request(socket, 'chat', { message: 'over the socket', thread_id: 'tr-4' });
+      runId = ack.run_id;
+      await messages;
+      await until(() => receiver.spans.some((s) => s.attributes['riser.run_id'] === runId) && receiver.spans.some((s) => s.name === 'socket chat'), 'the socket spans');
+      const run = one(receiver.spans, (s) => s.attributes['riser.run_id'] === runId, 'run span');
+      const event = one(receiver.spans, (s) => s.name === 'socket chat', 'socket event span');
+      expect(event.kind).toBe(2);
+      expect(run).toMatchObject({ traceId: event.traceId, parentSpanId: event.spanId });
+      expect(run.attributes['riser.protocol']).toBe('socket');
+    } finally {
+      socket.close();
+    }
   });
 });
