@@ -52,7 +52,7 @@ export function configureApp(app: NestFastifyApplication, config: RiserConfig): 
   app.enableCors({
     origin: origins === '*' ? true : origins,
     credentials: origins !== '*',
-    exposedHeaders: ['Content-Location', 'Location'],
+    exposedHeaders: ['Content-Location', 'Location', 'x-request-id'],
     maxAge: 600,
   });
 }

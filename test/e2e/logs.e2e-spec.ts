@@ -61,6 +61,10 @@ describe('correlated logs (a real process, LOG_LEVEL=info)', () => {
     const runId = (data[0] as { run_id: string }).run_id;
     await until(() => lines().some((l) => l.run_id === runId && l.msg === 'run ended'));
     expect(lines().filter((l) => l.run_id === runId).every((l) => l.reqId === reqId)).toBe(true);
+    // Browsers may read it too.
+    const cors = await fetch(`${riser.url}/health/live`, { headers: { origin: 'https://app.test', 'x-request-id': 'browser-1' } });
+    expect(cors.headers.get('x-request-id')).toBe('browser-1');
+    expect(cors.headers.get('access-control-expose-headers')).toContain('x-request-id');
   });
 
   it('a run a decision starts carries the deciding request’s id; the run it resumes keeps its own', async () => {
