@@ -24,6 +24,13 @@ if (!nginx) {
     await riser?.destroy();
   });
 
+  it('hands Riser one request id: the client’s, or nginx’s own', async () => {
+    const given = await fetch(`${proxy.url}/health/live`, { headers: { 'x-request-id': 'edge-req-1' } });
+    expect(given.headers.get('x-request-id')).toBe('edge-req-1');
+    const made = await fetch(`${proxy.url}/health/live`);
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it('streams tokens progressively, not buffered into one burst', async () => {
     const res = await openSse(`${proxy.url}/chat/stream`, { headers: bearer(token), body: { message: 'through the proxy', thread_id: 'ngx-1' } });
     expect(res.status).toBe(200);
