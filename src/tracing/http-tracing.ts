@@ -6,8 +6,8 @@ import { logScope } from '../logging/log-scope.js';
  * A SERVER span per HTTP request, continuing the client's `traceparent` (whatever
  * OTEL_PROPAGATORS configures), named by route template; it is the span of the request's
  * scope (src/logging/log-scope.ts), so the run it starts is its child. Registered after the
- * scope's hook. Ends when the response closes (a
- * stream: at its end). The path is recorded without its query (`access_token` may be there).
+ * scope's hook. Ends when the response closes (a stream: at its end). The path is recorded
+ * without its query (`access_token` may be there).
  */
 export function traceRequests(fastify: FastifyInstance, tracer: Tracer): void {
   fastify.addHook('onRequest', (req, reply, done) => {
