@@ -2,7 +2,8 @@
 import type { StreamResult, StreamsSummary } from './sse-stats.mjs';
 
 export interface LoadOptions {
-  url: string;
+  /** The POST /chat/stream URL; several (replicas): request i goes to url[i % url.length]. */
+  url: string | string[];
   headers?: Record<string, string>;
   body: (i: number) => unknown;
   concurrency: number;

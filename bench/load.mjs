@@ -1,6 +1,7 @@
 // The load generator: C concurrent streams until R requests are done, over undici with
 // keep-alive connections (one Agent per phase, so every phase starts from fresh
-// connections), each body parsed as it arrives (sse-stats.mjs).
+// connections), each body parsed as it arrives (sse-stats.mjs). Given several URLs (the
+// replicas of one service), request i goes to URL i mod their number.
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { StreamStats, summarizeStreams } from './sse-stats.mjs';
@@ -10,7 +11,7 @@ import { StreamStats, summarizeStreams } from './sse-stats.mjs';
  * runs), `done` resolves with every stream's result and the phase's wall time.
  *
  * @param {{
- *   url: string,                      // the POST /chat/stream URL
+ *   url: string | string[],           // the POST /chat/stream URL (several: request i → url[i % n])
  *   headers?: Record<string, string>,
  *   body: (i: number) => unknown,     // the JSON body of request i
  *   concurrency: number,
@@ -20,6 +21,8 @@ import { StreamStats, summarizeStreams } from './sse-stats.mjs';
  * }} options
  */
 export function startLoad({ url, headers = {}, body, concurrency, requests, expectedTokens, timeoutMs = 120_000 }) {
+  const urls = Array.isArray(url) ? url : [url];
+  if (urls.length === 0) throw new Error('startLoad: no URL');
   const agent = new Agent({
     connections: concurrency,
     pipelining: 1,
@@ -40,7 +43,7 @@ export function startLoad({ url, headers = {}, body, concurrency, requests, expe
     let headed = false;
     let streaming = false;
     try {
-      const res = await request(url, {
+      const res = await request(urls[i % urls.length], {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
         body: payload,

@@ -1,5 +1,6 @@
 // `npm run bench`: Riser against a hand-written Fastify SSE server streaming the same graph,
-// and against the graph iterated in-process, in one run. See bench/README.md.
+// against the graph iterated in-process, and two Riser replicas sharing runs through Redis
+// (scale-out) against the single process, in one run. See bench/README.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +8,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { startLoad } from './load.mjs';
@@ -24,6 +26,49 @@ const SNAPSHOT = resolve(OUT, 'riser-build');
 const KEEP_PREVIOUS = 5;
 const RUN_LOG_TTL_MS = 2000;
 const CPU_TAIL_MS = 250;
+/** The cluster kind: this many Riser processes on one database and one Redis, the load spread over them. */
+const REPLICAS = 2;
+/**
+ * Loaded into each cluster replica with `--import` (written at start, bench/out/ is gitignored):
+ * counts the Redis commands the process sends through ioredis (the client Riser uses), and round
+ * trips (a command on its own, or a whole pipeline/MULTI: one write, one wait), into a file
+ * every 100 ms. The bench reads it before and after a phase: what each replica asks of Redis,
+ * without MONITOR (which would slow Redis) and without counting the commands a Lua script runs
+ * inside Redis.
+ */
+const REDIS_COUNTER = resolve(OUT, 'redis-counter.mjs');
+const REDIS_COUNTER_SOURCE = `// Written by bench/run.mjs: counts what this process sends to Redis (see REDIS_COUNTER there).
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const file = process.env.BENCH_REDIS_COUNT_FILE;
+if (file) {
+  const { Redis } = createRequire(${JSON.stringify(resolve(ROOT, 'package.json'))})('ioredis');
+  const counts = { commands: 0, roundTrips: 0, byName: {} };
+  const pipelines = new WeakSet();
+  const send = Redis.prototype.sendCommand;
+  Redis.prototype.sendCommand = function (command, stream) {
+    counts.commands += 1;
+    counts.byName[command.name] = (counts.byName[command.name] ?? 0) + 1;
+    // A pipeline (and MULTI…EXEC) hands each of its commands over with its own stream object.
+    if (!stream) counts.roundTrips += 1;
+    else if (!pipelines.has(stream)) {
+      pipelines.add(stream);
+      counts.roundTrips += 1;
+    }
+    return send.apply(this, arguments);
+  };
+  let written = -1;
+  const write = () => {
+    if (counts.commands === written) return;
+    written = counts.commands;
+    try {
+      writeFileSync(file, JSON.stringify(counts));
+    } catch {}
+  };
+  write();
+  setInterval(write, 100).unref();
+}
+`;
 
 // ---------------------------------------------------------------------------------------
 // Scenarios (the issue's a–d), full and --quick.
@@ -50,7 +95,7 @@ const QUICK_WARMUP = [
   { concurrency: 1, requests: 3, tokens: 2000, delay: 0 },
 ];
 const SHOW_ORDER = ['a', 'b', 'c', 'd'];
-const SERVER_KINDS = ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'inprocess'];
+const SERVER_KINDS = ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'cluster', 'inprocess'];
 /** Riser with its observability on, measured against `riser` (both off) in the same run. */
 const OBSERVED = { 'riser-metrics': 'metrics on', 'riser-traced': 'tracing on (100 %)' };
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
@@ -63,10 +108,13 @@ const USAGE = `usage: npm run bench -- [options]
   --only a,b           run only these scenarios (a: 1×2000 tokens, b: C=50 × 200 tokens,
                        c: C=100 at 20 ms/token, d: 1,000 open streams at 1 token/s)
   --repeats N          repeats per scenario (default 3; --quick: 2)
-  --servers LIST       any of riser,riser-metrics,riser-traced,baseline,inprocess (default: all);
-                       riser runs with metrics and tracing off, riser-metrics with its metrics
+  --servers LIST       any of riser,riser-metrics,riser-traced,baseline,cluster,inprocess (default:
+                       all); riser runs with metrics and tracing off, riser-metrics with its metrics
                        port on and scraped every second, riser-traced exporting every span
-                       (sampled at 100 %) over OTLP/HTTP to a sink in the bench process
+                       (sampled at 100 %) over OTLP/HTTP to a sink in the bench process;
+                       cluster = ${REPLICAS} Riser replicas (metrics and tracing off) on one database
+                       sharing runs through Redis (REDIS_URL, else redis://127.0.0.1:6379),
+                       skipped with a message when Redis is unreachable
   --profile[=WHO]      start riser (default), baseline or both with --cpu-prof into bench/profiles/
                        (numbers then include the profiler's overhead)
   --no-build           do not run \`npm run build\` first
@@ -74,14 +122,15 @@ const USAGE = `usage: npm run bench -- [options]
   -h, --help           this text
 
 Postgres: DATABASE_URL's server when set, else postgres://postgres@127.0.0.1:5432/postgres;
-each server start gets a fresh database riser_bench_<random>_<n>, dropped afterwards.`;
+each server start gets a fresh database riser_bench_<random>_<n>, dropped afterwards (and each
+cluster start a fresh Redis key prefix riser_bench_<random>_<n>:, whose keys are deleted afterwards).`;
 
 function parseArgs(argv) {
   const opts = {
     quick: false,
     only: [...SHOW_ORDER],
     repeats: undefined,
-    servers: ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'inprocess'],
+    servers: [...SERVER_KINDS],
     profile: [],
     build: true,
     write: true,
@@ -237,55 +286,8 @@ async function dropDatabase(name) {
 const JWT_SECRET = randomBytes(24).toString('hex');
 const TOKEN = jwt.sign({}, JWT_SECRET, { algorithm: 'HS256', subject: 'bench', expiresIn: '2h' });
 
-/**
- * Starts one server as a child process on a fresh database and waits for GET /health/live.
- * Riser runs as production does: `node dist/src/main.js`.
- */
-async function startServer(kind, opts, label) {
-  const db = await createDatabase();
-  const port = await freePort();
-  const nodeArgs = [];
-  let profilePath;
-  if (opts.profile.includes(kind)) {
-    mkdirSync(PROFILES, { recursive: true });
-    const name = `${kind}-${label}.cpuprofile`;
-    profilePath = resolve(PROFILES, name);
-    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${name}`);
-  }
-  let script;
-  let env;
-  const isRiser = kind.startsWith('riser');
-  /** What runs beside a Riser with observability on: a Prometheus-like scraper, an OTLP sink. */
-  let sidecar;
-  if (isRiser) {
-    script = relative(ROOT, resolve(SNAPSHOT, 'dist/src/main.js'));
-    const observe = {};
-    if (kind === 'riser-metrics') {
-      const metricsPort = await freePort();
-      observe.METRICS_PORT = String(metricsPort);
-      sidecar = scraper(`http://127.0.0.1:${metricsPort}/metrics`);
-    } else {
-      observe.METRICS_PORT = '0';
-    }
-    if (kind === 'riser-traced') {
-      sidecar = await otlpSink();
-      Object.assign(observe, { OTEL_EXPORTER_OTLP_ENDPOINT: sidecar.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' });
-    }
-    env = baseEnv({
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      JWT_SECRET,
-      LOG_LEVEL: 'warn',
-      LANGGRAPH_CONFIG: resolve(BENCH, 'langgraph.json'),
-      RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
-      ...observe,
-    });
-  } else {
-    script = 'bench/baseline-server.mjs';
-    env = baseEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url });
-  }
+/** Spawns one server process and waits until it answers GET /health/live. */
+async function launch(kind, script, env, nodeArgs = []) {
   const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
@@ -297,7 +299,7 @@ async function startServer(kind, opts, label) {
   child.stderr.on('data', keep);
   const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
   exited.then(() => children.delete(child));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}:\n${output}`);
@@ -313,20 +315,122 @@ async function startServer(kind, opts, label) {
     await sleep(100);
   }
   return {
-    kind,
     pid: child.pid,
     url,
-    headers: isRiser ? { authorization: `Bearer ${TOKEN}` } : {},
-    profilePath,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const how = await exited;
       clearTimeout(timer);
+      return how;
+    },
+  };
+}
+
+function riserEnv(port, databaseUrl, extra = {}) {
+  return baseEnv({
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    LANGGRAPH_CONFIG: resolve(BENCH, 'langgraph.json'),
+    RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
+    // One principal starts every run of the bench: the per-principal rate limit is not what it measures.
+    RATE_LIMIT_PER_MINUTE: '0',
+    // Metrics and tracing off unless the kind measures them (riser-metrics, riser-traced).
+    METRICS_PORT: '0',
+    ...extra,
+  });
+}
+
+function profileArgs(kind, opts, label) {
+  if (!opts.profile.includes(kind)) return { nodeArgs: [] };
+  mkdirSync(PROFILES, { recursive: true });
+  const name = `${kind}-${label}.cpuprofile`;
+  return { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${name}`], profilePath: resolve(PROFILES, name) };
+}
+
+/**
+ * Starts one server on a fresh database and waits for GET /health/live: riser and baseline as
+ * one child process; cluster as REPLICAS Riser processes started together on that database,
+ * with REDIS_URL and a fresh REDIS_PREFIX (and the Redis command counter loaded); riser-metrics
+ * and riser-traced as riser with their metrics port scraped / spans exported. Riser runs as
+ * production does: `node dist/src/main.js`. `pids`/`urls` list every process of the server.
+ */
+async function startServer(kind, opts, label) {
+  const db = await createDatabase();
+  const script = relative(ROOT, resolve(SNAPSHOT, 'dist/src/main.js'));
+  let procs;
+  let profilePaths = [];
+  let redis;
+  /** What runs beside a Riser with observability on: a Prometheus-like scraper, an OTLP sink. */
+  let sidecar;
+  if (kind === 'cluster') {
+    const prefix = `riser_bench_${RUN_ID}_${++prefixCounter}:`;
+    redisPrefixes.add(prefix);
+    const countFiles = Array.from({ length: REPLICAS }, (_, i) => resolve(OUT, `redis-count-${RUN_ID}-${prefixCounter}-${i}.json`));
+    redis = { prefix, countFiles };
+    const started = await Promise.allSettled(
+      countFiles.map(async (countFile, i) => {
+        const port = await freePort();
+        const env = riserEnv(port, db.url, { REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix, BENCH_REDIS_COUNT_FILE: countFile });
+        return launch(`cluster replica ${i + 1}`, script, env, ['--import', pathToFileURL(REDIS_COUNTER).href]);
+      }),
+    );
+    procs = started.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(procs.map((p) => p.stop()));
+      await dropDatabase(db.name).catch(() => undefined);
+      await deleteRedisKeys(prefix).catch(() => undefined);
+      throw failed.reason;
+    }
+  } else {
+    const port = await freePort();
+    const { nodeArgs, profilePath } = profileArgs(kind, opts, label);
+    if (profilePath) profilePaths = [profilePath];
+    const isRiser = kind.startsWith('riser');
+    const observe = {};
+    if (kind === 'riser-metrics') {
+      const metricsPort = await freePort();
+      observe.METRICS_PORT = String(metricsPort);
+      sidecar = scraper(`http://127.0.0.1:${metricsPort}/metrics`);
+    }
+    if (kind === 'riser-traced') {
+      sidecar = await otlpSink();
+      Object.assign(observe, { OTEL_EXPORTER_OTLP_ENDPOINT: sidecar.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' });
+    }
+    const env = isRiser
+      ? riserEnv(port, db.url, observe)
+      : baseEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url });
+    try {
+      procs = [await launch(kind, isRiser ? script : 'bench/baseline-server.mjs', env, nodeArgs)];
+    } catch (err) {
+      await sidecar?.stop();
+      await dropDatabase(db.name).catch(() => undefined);
+      throw err;
+    }
+  }
+  return {
+    kind,
+    pids: procs.map((p) => p.pid),
+    urls: procs.map((p) => p.url),
+    headers: kind === 'baseline' ? {} : { authorization: `Bearer ${TOKEN}` },
+    profilePaths,
+    redis,
+    output: () => procs.map((p) => p.output()).join('\n'),
+    async stop() {
+      const hows = await Promise.all(procs.map((p) => p.stop()));
       await sidecar?.stop();
       await dropDatabase(db.name).catch((err) => warn(`could not drop ${db.name}: ${err.message}`));
-      return how;
+      if (redis) {
+        await deleteRedisKeys(redis.prefix).catch((err) => warn(`could not delete the Redis keys ${redis.prefix}*: ${err.message}`));
+        for (const f of redis.countFiles) rmSync(f, { force: true });
+      }
+      return hows.find((h) => h.code !== 0) ?? hows[0];
     },
   };
 }
@@ -370,6 +474,103 @@ async function otlpSink() {
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// Redis (the cluster kind).
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const redisPrefixes = new Set();
+let prefixCounter = 0;
+/** The bench's own connection: INFO before and after a phase, key cleanup. */
+let benchRedis;
+
+function redactUrl(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
+/** Connects to Redis, or says why not (the cluster kind is then skipped). */
+async function connectRedis() {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  let cause;
+  client.on('error', (err) => (cause ??= err));
+  try {
+    await client.connect();
+    const info = parseInfo(await client.info('server'));
+    benchRedis = client;
+    return { version: `Redis ${info.redis_version} (${redactUrl(REDIS_URL)})` };
+  } catch (err) {
+    client.disconnect();
+    return { error: `Redis at ${redactUrl(REDIS_URL)} is unreachable: ${(cause ?? err).message}` };
+  }
+}
+
+function parseInfo(text) {
+  const out = {};
+  for (const line of text.split('\r\n')) {
+    const at = line.indexOf(':');
+    if (at > 0 && !line.startsWith('#')) out[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return out;
+}
+
+/**
+ * What Redis did (server-wide: any other client of the same Redis counts too) and what the
+ * cluster's replicas asked of it (their own counters), at one moment.
+ */
+async function redisSnapshot(server) {
+  const info = parseInfo(await benchRedis.call('INFO', 'cpu', 'commandstats'));
+  let serverCommands = 0;
+  for (const [key, value] of Object.entries(info)) {
+    // The bench's own INFO calls are not the cluster's.
+    if (!key.startsWith('cmdstat_') || key === 'cmdstat_info') continue;
+    serverCommands += Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
+  }
+  const sent = { commands: 0, roundTrips: 0, byName: {} };
+  for (const file of server.redis.countFiles) {
+    let c;
+    try {
+      c = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // nothing sent yet
+    }
+    sent.commands += c.commands;
+    sent.roundTrips += c.roundTrips;
+    for (const [name, n] of Object.entries(c.byName)) sent.byName[name] = (sent.byName[name] ?? 0) + n;
+  }
+  return { serverCommands, cpuMs: (Number(info.used_cpu_sys) + Number(info.used_cpu_user)) * 1000, sent };
+}
+
+function redisDelta(before, after, requests, tokens) {
+  const byName = {};
+  for (const [name, n] of Object.entries(after.sent.byName)) {
+    const d = n - (before.sent.byName[name] ?? 0);
+    if (d) byName[name] = d;
+  }
+  return {
+    redisRoundTripsPerRun: (after.sent.roundTrips - before.sent.roundTrips) / requests,
+    redisSentPerRun: (after.sent.commands - before.sent.commands) / requests,
+    redisServerCommandsPerRun: (after.serverCommands - before.serverCommands) / requests,
+    redisCpuUsPerToken: tokens ? ((after.cpuMs - before.cpuMs) * 1000) / tokens : NaN,
+    redisSentByName: byName,
+  };
+}
+
+async function deleteRedisKeys(prefix) {
+  if (!benchRedis) return;
+  let cursor = '0';
+  do {
+    const [next, keys] = await benchRedis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await benchRedis.unlink(...keys);
+  } while (cursor !== '0');
+  redisPrefixes.delete(prefix);
+}
+
 /** dist/ and package.json (module type, version) copied side by side, as at the repo root. */
 function snapshotBuild() {
   if (!existsSync(resolve(ROOT, 'dist/src/main.js'))) throw new Error('no dist/src/main.js: run without --no-build');
@@ -391,14 +592,21 @@ function body(scenario) {
   });
 }
 
-/** One measured phase against a running server: load, its CPU time and RSS. */
+/** Sums over the server's processes (the cluster's replicas; one process otherwise). */
+const sumOver = (pids, read) => pids.reduce((n, pid) => n + read(pid), 0);
+
+/** The POST /chat/stream URL(s): request i goes to process i mod their number. */
+const streamUrls = (server) => (server.urls.length === 1 ? `${server.urls[0]}/chat/stream` : server.urls.map((u) => `${u}/chat/stream`));
+
+/** One measured phase against a running server: load, its CPU time and RSS (all its processes'), its Redis use. */
 async function measure(server, scenario) {
-  const rssBefore = rssBytes(server.pid);
-  const cpuBefore = cpuMs(server.pid);
+  const redisBefore = server.redis ? await redisSnapshot(server) : undefined;
+  const rssBefore = sumOver(server.pids, rssBytes);
+  const cpuBefore = sumOver(server.pids, cpuMs);
   const clientBefore = process.cpuUsage();
   const overflowsBefore = listenOverflows();
   const { state, done } = startLoad({
-    url: `${server.url}/chat/stream`,
+    url: streamUrls(server),
     headers: server.headers,
     body: body(scenario),
     concurrency: scenario.concurrency,
@@ -413,7 +621,7 @@ async function measure(server, scenario) {
   const sampler = setInterval(() => {
     let rss;
     try {
-      rss = rssBytes(server.pid);
+      rss = sumOver(server.pids, rssBytes);
     } catch {
       return;
     }
@@ -429,10 +637,12 @@ async function measure(server, scenario) {
   // A short tail: work the server does right after its last stream ended (socket teardown,
   // bookkeeping) belongs to the phase.
   await sleep(CPU_TAIL_MS);
-  const cpuAfter = cpuMs(server.pid);
+  const cpuAfter = sumOver(server.pids, cpuMs);
   const client = process.cpuUsage(clientBefore);
   const overflows = listenOverflows() - overflowsBefore;
   const summary = summarizeStreams(results);
+  // The replicas write their counters every 100 ms: the last ones of the tail are in by now.
+  const redis = server.redis ? redisDelta(redisBefore, await sleep(150).then(() => redisSnapshot(server)), scenario.requests, summary.tokens) : {};
   const cpu = cpuAfter - cpuBefore;
   const allOpen = openRss.length > 0;
   const rssOpen = allOpen ? median(openRss) : rssAtMaxOpen;
@@ -452,13 +662,14 @@ async function measure(server, scenario) {
     allOpen,
     maxOpen: allOpen ? scenario.requests : maxOpen,
     rssPerStreamKb: openCount > 0 ? (rssOpen - rssBefore) / 1024 / openCount : NaN,
+    ...redis,
   };
 }
 
 async function warmUp(server, phases) {
   for (const phase of phases) {
     const { done } = startLoad({
-      url: `${server.url}/chat/stream`,
+      url: streamUrls(server),
       headers: server.headers,
       body: body(phase),
       concurrency: phase.concurrency,
@@ -576,6 +787,9 @@ const METRICS = [
   { key: 'listenOverflows', label: 'connections dropped by a full listen queue (client retries SYN after 1 s)', digits: 0, only: ['d'] },
   { key: 'serverCpuPct', label: 'server CPU, % of one core', digits: 0 },
   { key: 'clientCpuPct', label: 'load generator CPU, % of one core', digits: 0 },
+  { key: 'redisRoundTripsPerRun', label: 'Redis round trips per run (sent by the replicas; a pipeline = 1)', digits: 1, cluster: true },
+  { key: 'redisServerCommandsPerRun', label: 'Redis commands per run, as Redis counts them (incl. those run inside scripts)', digits: 1, cluster: true },
+  { key: 'redisCpuUsPerToken', label: 'Redis server CPU µs per token (not in "CPU µs per token")', digits: 1, cluster: true },
 ];
 
 /** Sums over repeats: "errors/streams". */
@@ -593,12 +807,16 @@ function medianOf(rows, key) {
 function buildTable(results, opts) {
   const lines = [];
   const hasIn = opts.servers.includes('inprocess');
-  lines.push('| scenario | metric | Riser | Baseline | In-process (messages) | In-process (handler) | Riser ÷ Baseline | Riser ÷ In-process (messages) | Riser ÷ In-process (handler) |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const hasCluster = opts.servers.includes('cluster');
+  lines.push(
+    `| scenario | metric | Riser | Cluster (${REPLICAS} replicas + Redis) | Baseline | In-process (messages) | In-process (handler) | Riser ÷ Baseline | Cluster ÷ Riser | Riser ÷ In-process (messages) | Riser ÷ In-process (handler) |`,
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const key of SHOW_ORDER) {
     if (!opts.only.includes(key)) continue;
     const sc = opts.scenarios[key];
     const r = results.riser[key] ?? [];
+    const c = results.cluster[key] ?? [];
     const b = results.baseline[key] ?? [];
     const ip = results.inprocess[key] ?? [];
     const ih = results.inhandler[key] ?? [];
@@ -609,7 +827,9 @@ function buildTable(results, opts) {
     };
     for (const m of METRICS) {
       if (m.only && !m.only.includes(key)) continue;
+      if (m.cluster && !hasCluster) continue;
       const rv = r.map((x) => x[m.key]);
+      const cv = c.map((x) => x[m.key]);
       const bv = b.map((x) => x[m.key]);
       const iv = m.inprocess ? ip.map((x) => x[m.key]) : [];
       const hv = m.inprocess ? ih.map((x) => x[m.key]) : [];
@@ -617,24 +837,26 @@ function buildTable(results, opts) {
       row(
         m.label,
         fmtSpread(rv, m.digits),
+        fmtSpread(cv, m.digits),
         fmtSpread(bv, m.digits),
         floor ? fmtSpread(iv, m.digits) : '—',
         floor ? fmtSpread(hv, m.digits) : '—',
         fmtPaired(r, b, m.key),
+        fmtPaired(c, r, m.key),
         floor ? fmtPaired(r, ip, m.key) : '—',
         floor ? fmtPaired(r, ih, m.key) : '—',
       );
     }
     if (key === 'd') {
       const yes = (rows) => (rows.length ? `${rows.filter((x) => x.allOpen).length}/${rows.length} (max ${Math.min(...rows.map((x) => x.maxOpen))})` : '—');
-      row('repeats with every stream open at once', yes(r), yes(b), '—', '—', '', '', '');
+      row('repeats with every stream open at once', yes(r), yes(c), yes(b), '—', '—', '', '', '', '');
     }
     for (const [label, k] of [
       ['errors (streams)', 'errors'],
       ['short streams', 'short'],
       ['lost/extra/misordered tokens', 'mismatches'],
     ]) {
-      row(label, fmtCount(r, k), fmtCount(b, k), fmtCount(ip, k), fmtCount(ih, k), '', '', '');
+      row(label, fmtCount(r, k), fmtCount(c, k), fmtCount(b, k), fmtCount(ip, k), fmtCount(ih, k), '', '', '', '');
     }
   }
   return lines.join('\n');
@@ -740,6 +962,48 @@ function evaluateTargets(results, opts) {
     for (const k of Object.keys(R)) for (const row of R[k]) (short += row.short), (mism += row.mismatches), (n += 1);
     add('no lost tokens: Riser short streams = 0 (and no lost/misordered tokens)', n > 0, n > 0 ? short : NaN, short === 0 && mism === 0, `${short} short streams, ${mism} token mismatches`);
   }
+  // Scale-out: two replicas sharing runs through Redis against the single process.
+  const C = results.cluster;
+  const cr = (k, key) => median(pairedRatios(C[k] ?? [], R[k] ?? [], key));
+  {
+    const r = cr('b', 'cpuUsPerToken');
+    add(
+      '(b) cluster CPU µs per token (both replicas): ≤ 1.3 × single-process Riser',
+      has('b'),
+      r,
+      r <= 1.3,
+      `${f(m(C, 'b', 'cpuUsPerToken'))} vs ${f(m(R, 'b', 'cpuUsPerToken'))} µs, cluster ÷ Riser ${x(r)} (+ Redis ${f(m(C, 'b', 'redisCpuUsPerToken'))} µs per token in Redis itself); ` +
+        `frames/s ${x(cr('b', 'framesPerSec'))}, p99 gap ${x(cr('b', 'gapP99'))}` +
+        (has('c') ? `; (c) p99 gap ${f(m(C, 'c', 'gapP99'), 2)} vs ${f(m(R, 'c', 'gapP99'), 2)} ms, ${x(cr('c', 'gapP99'))}` : ''),
+    );
+  }
+  {
+    let short = 0;
+    let mism = 0;
+    let errors = 0;
+    let n = 0;
+    for (const k of Object.keys(C)) for (const row of C[k]) (short += row.short), (mism += row.mismatches), (errors += row.errors), (n += 1);
+    add(
+      'cluster: no lost or duplicated token (short streams = 0, token mismatches = 0, no stream with an error, a repeated or decreasing id, or data after [DONE])',
+      n > 0,
+      n > 0 ? short + mism + errors : NaN,
+      short === 0 && mism === 0 && errors === 0,
+      `${short} short streams, ${mism} token mismatches, ${errors} streams with errors`,
+    );
+  }
+  {
+    const a = m(C, 'a', 'redisRoundTripsPerRun');
+    const b = m(C, 'b', 'redisRoundTripsPerRun');
+    const r = a / b;
+    const tokens = opts.scenarios.a.tokens / opts.scenarios.b.tokens;
+    add(
+      `cluster: Redis round trips per run independent of tokens: (a) ${fmtNum(opts.scenarios.a.tokens, 0)}-token runs ≤ 2 × (b) ${fmtNum(opts.scenarios.b.tokens, 0)}-token runs (${tokens}× the tokens)`,
+      has('a') && has('b'),
+      r,
+      r <= 2,
+      `${f(a)} vs ${f(b)} round trips per run, (a) ÷ (b) ${x(r)}; as Redis counts commands (scripts' inner ones included): ${f(m(C, 'a', 'redisServerCommandsPerRun'))} vs ${f(m(C, 'b', 'redisServerCommandsPerRun'))}`,
+    );
+  }
   return targets;
 }
 
@@ -786,13 +1050,13 @@ function scenarioLine(sc) {
   return `(${sc.key}) C=${sc.concurrency}, ${sc.requests} requests × ${sc.tokens} tokens, ${sc.delay} ms between tokens`;
 }
 
-function renderRun({ opts, machine, pgVersion, table, targets, durationS, notes, argv, speed }) {
+function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, durationS, notes, argv, speed }) {
   const mode = opts.quick ? 'quick' : 'full';
   const out = [];
   out.push(`### Run ${machine.date} — ${mode} — ${machine.commit}`);
   out.push('');
   out.push(`- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb.toFixed(1)} GB RAM; load average at start ${machine.loadavg}`);
-  out.push(`- Node ${machine.node}; ${pgVersion}`);
+  out.push(`- Node ${machine.node}; ${pgVersion}${redisVersion ? `; ${redisVersion}` : ''}`);
   out.push(
     `- commit ${machine.commit}; finished in ${durationS.toFixed(0)} s; ${opts.repeats} repeats: values are the median (min–max) over repeats, ratios the median (min–max) of the per-repeat ratios`,
   );
@@ -801,9 +1065,14 @@ function renderRun({ opts, machine, pgVersion, table, targets, durationS, notes,
   );
   out.push(`- command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``);
   out.push(
-    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} METRICS_PORT=0 node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/); \`riser-metrics\`: the same with \`METRICS_PORT\` set and scraped every second; \`riser-traced\`: with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
+    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} RATE_LIMIT_PER_MINUTE=0 METRICS_PORT=0 node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/); \`riser-metrics\`: the same with \`METRICS_PORT\` set and scraped every second; \`riser-traced\`: with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
       (opts.profile.includes('riser') ? ' with `--cpu-prof` (profiled: numbers include the profiler)' : ''),
   );
+  if (opts.servers.includes('cluster')) {
+    out.push(
+      `- cluster: ${REPLICAS} Riser processes as above, started together on one fresh database, each with \`REDIS_URL=${redactUrl(REDIS_URL)} REDIS_PREFIX=<fresh prefix>\` and \`--import bench/out/redis-counter.mjs\` (counts the commands it sends to Redis); request i goes to replica i mod ${REPLICAS}, which starts the run and streams it; CPU and RSS are both processes' together; Redis round trips = commands the replicas sent (a pipeline or MULTI = 1), per run of the phase; Redis commands and CPU from Redis's INFO (server-wide)`,
+    );
+  }
   out.push(
     '- baseline: `NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> node bench/baseline-server.mjs`' +
       (opts.profile.includes('baseline') ? ' with `--cpu-prof` (profiled)' : ''),
@@ -813,7 +1082,7 @@ function renderRun({ opts, machine, pgVersion, table, targets, durationS, notes,
   );
   out.push(`- scenarios: ${opts.only.map((k) => scenarioLine(opts.scenarios[k])).join('; ')}`);
   out.push(
-    '- each repeat starts each server afresh on a fresh database twice: once for (d) (light warm-up, then d), once for a, b, c (warm-up, then a, b, c); the two servers run one after the other (order alternating per repeat), never together; CPU = utime+stime of the server process from /proc over the measured phase; TTFB = response headers, TTFT = first token frame, gaps between token frames of one stream (frames read in one chunk are 0 ms apart)',
+    '- each repeat starts each server afresh on a fresh database twice: once for (d) (light warm-up, then d), once for a, b, c (warm-up, then a, b, c); the servers run one after the other (order reversed every other repeat), never together; CPU = utime+stime of the server process from /proc over the measured phase; TTFB = response headers, TTFT = first token frame, gaps between token frames of one stream (frames read in one chunk are 0 ms apart)',
   );
   for (const n of notes) out.push(`- note: ${n}`);
   out.push('');
@@ -863,6 +1132,8 @@ function writeResults(runText) {
 async function cleanup() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   for (const name of [...databases]) await dropDatabase(name).catch(() => undefined);
+  for (const prefix of [...redisPrefixes]) await deleteRedisKeys(prefix).catch(() => undefined);
+  benchRedis?.disconnect();
   if (lockPath) rmSync(lockPath, { force: true });
 }
 
@@ -915,8 +1186,19 @@ async function main() {
     warn(msg);
     notes.push(msg);
   }
+  let redisVersion;
+  if (opts.servers.includes('cluster')) {
+    const r = await connectRedis();
+    if (r.error) {
+      const msg = `cluster skipped: ${r.error} (set REDIS_URL, or start Redis on 127.0.0.1:6379)`;
+      warn(msg);
+      notes.push(msg);
+      opts.servers = opts.servers.filter((s) => s !== 'cluster');
+    } else redisVersion = r.version;
+  }
+  if (opts.servers.includes('cluster')) writeFileSync(REDIS_COUNTER, REDIS_COUNTER_SOURCE);
   const kinds = opts.servers.filter((s) => s !== 'inprocess');
-  const results = { riser: {}, 'riser-metrics': {}, 'riser-traced': {}, baseline: {}, inprocess: {}, inhandler: {} };
+  const results = { riser: {}, 'riser-metrics': {}, 'riser-traced': {}, cluster: {}, baseline: {}, inprocess: {}, inhandler: {} };
   const push = (kind, key, row) => ((results[kind][key] ??= []), results[kind][key].push(row));
   // (d) on a process of its own, measured right after a light warm-up: its "RSS before" is not
   // inflated by other scenarios, and the garbage of its 1,000 streams does not land in theirs.
@@ -949,10 +1231,13 @@ async function main() {
             const row = await measure(server, opts.scenarios[key]);
             push(kind, key, { rep, ...row });
             process.stderr.write(
-              `bench: rep ${rep} ${kind.padEnd(8)} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, ` +
+              `bench: rep ${rep} ${kind.padEnd(13)} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, ` +
                 `TTFB p99 ${fmtNum(row.ttfbP99, 1)} ms, gap p99 ${fmtNum(row.gapP99, 2)} ms` +
                 (key === 'd' ? `, RSS/stream ${fmtNum(row.rssPerStreamKb, 1)} KB (all open: ${row.allOpen})` : '') +
                 `, errors ${row.errors}, short ${row.short}; CPU server ${row.serverCpuPct.toFixed(0)}%, load generator ${row.clientCpuPct.toFixed(0)}%` +
+                (server.redis
+                  ? `; Redis ${fmtNum(row.redisRoundTripsPerRun, 1)} round trips/run ${JSON.stringify(row.redisSentByName)}, ${fmtNum(row.redisServerCommandsPerRun, 1)} commands/run in Redis, ${fmtNum(row.redisCpuUsPerToken, 1)} µs/token Redis CPU`
+                  : '') +
                 (row.errors ? ` ${JSON.stringify(row.errorCodes)}` : '') +
                 '\n',
             );
@@ -961,7 +1246,7 @@ async function main() {
         } finally {
           const how = await server.stop();
           if (how.code !== 0) warn(`${kind} stopped with ${how.signal ?? how.code}`);
-          if (server.profilePath) profiles.push(server.profilePath);
+          profiles.push(...server.profilePaths);
         }
       }
     }
@@ -988,7 +1273,7 @@ async function main() {
   const targets = evaluateTargets(results, opts);
   if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
   const speed = { start: speedStart, end: speedIndex() };
-  const runText = renderRun({ opts, machine, pgVersion, table, targets, durationS, notes, argv, speed });
+  const runText = renderRun({ opts, machine, pgVersion, redisVersion, table, targets, durationS, notes, argv, speed });
   process.stdout.write(`\n${runText}\n`);
   mkdirSync(OUT, { recursive: true });
   writeFileSync(resolve(OUT, 'last-run.json'), `${JSON.stringify({ machine, opts, results }, null, 1)}\n`);

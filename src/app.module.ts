@@ -12,6 +12,8 @@ import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
 import { Shutdown } from './lifecycle/shutdown.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
@@ -66,6 +68,8 @@ export class AppModule {
         RunTracing,
         { provide: RiserMetrics, useFactory: () => new RiserMetrics(config.metrics.port !== 0) },
         ...(config.metrics.port !== 0 ? [RunMetrics, StateMetrics, MetricsServer] : []),
+        RateLimiter,
+        RateLimitGuard,
       ],
       exports: [RISER_CONFIG],
     };

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { RiserConfig } from './config/riser-config.js';
 import { createRootLogger, PinoNestLogger } from './logging/pino-logger.js';
+import { registerRateLimit } from './rate-limit/rate-limit.plugin.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 import { RedisConnection } from '@riser/bus';
 import { instrumentHttp } from './metrics/http-metrics.js';
@@ -36,6 +38,8 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     abortOnError: false,
   });
   configureApp(app, config);
+  await registerSecurityHeaders(app);
+  await registerRateLimit(app, config, logger);
   await app.init();
   restrictBodyParsers(app);
   return app;

@@ -19,7 +19,15 @@ async function main(): Promise<void> {
   if (tracing) logger.info({ otel_service_name: config.tracing.serviceName }, 'OpenTelemetry traces are exported (OTEL_EXPORTER_OTLP_*)');
   const app = await createApp(config, logger);
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ url: await app.getUrl(), port: config.port }, 'Riser is listening');
+  const url = await app.getUrl();
+  if (config.loopbackForDevSecret) {
+    logger.info(
+      { url, port: config.port, host: config.host },
+      'Riser is listening on 127.0.0.1 only: it uses the generated dev secret (set HOST to listen on other addresses, JWT_SECRET or JWT_JWKS_URI for real tokens)',
+    );
+  } else {
+    logger.info({ url, port: config.port, host: config.host }, 'Riser is listening');
+  }
   if (config.usesDevSecret) {
     logger.info('auth uses the local dev secret: mint a token with `npm run -s token -- --sub <you>`');
   }

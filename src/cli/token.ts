@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { hashApiKey, mintToken } from '@riser/auth';
+import { hashApiKey, mintToken } from '@riser/auth/dev';
+import { durationSeconds } from '../config/duration.js';
 import { ConfigError, loadConfig } from '../config/riser-config.js';
 
 const USAGE = `Usage: npm run -s token -- --sub <subject> [--tenant <tenant>] [--roles a,b] [--ttl 1h]
@@ -37,7 +38,16 @@ function main(): number {
     process.stderr.write('Riser is configured with JWT_JWKS_URI: tokens come from your identity provider.\n');
     return 1;
   }
-  const ttl = /^\d+$/.test(values.ttl!) ? Number(values.ttl) : values.ttl!;
+  const ttl = durationSeconds(values.ttl!);
+  if (!ttl) {
+    process.stderr.write(`--ttl: must be a duration such as 3600, 15m, 1h or 7d\n`);
+    return 2;
+  }
+  // A token Riser would refuse is no use: JWT_MAX_TTL caps every token's lifetime.
+  if (ttl > config.auth.maxTtlSec) {
+    process.stderr.write(`--ttl ${values.ttl} is longer than JWT_MAX_TTL allows (${config.auth.maxTtlSec} s)\n`);
+    return 2;
+  }
   process.stdout.write(
     `${mintToken({
       secret: config.auth.secret,

@@ -1,7 +1,19 @@
 import { z } from 'zod';
+import { durationSeconds } from './duration.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const port = int(0, 65535);
+/** Seconds, from `90`, `90s`, `15m`, `24h` or `7d`. */
+const duration = z
+  .string()
+  .transform((text, ctx) => {
+    const seconds = durationSeconds(text);
+    if (seconds === undefined || seconds < 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 3600, 15m, 24h or 7d' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 const list = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
@@ -13,7 +25,8 @@ const list = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 with the generated dev secret (anyone could mint its tokens), else 0.0.0.0. */
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RISER_DATA_DIR: z.string().min(1).default('./.riser'),
   WORKER_ID: z.string().min(1).max(200).optional(),
@@ -34,6 +47,7 @@ export const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
   JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  JWT_MAX_TTL: duration.default(24 * 3600),
   APPROVER_ROLE: z.string().min(1).default('approver'),
   API_KEYS: z.string().optional(),
 
@@ -62,6 +76,9 @@ export const envSchema = z.object({
 
   MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+  MAX_PAGE_SIZE: int(1, 1000).default(100),
+  BODY_DRAIN_MAX_BYTES: int(0).default(16 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: int(0).default(60),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 

@@ -22,7 +22,8 @@ describe('loadConfig', () => {
 
   it('gives working defaults with nothing set: port 3000, embedded Postgres, a dev secret', () => {
     const config = load({});
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', env: 'development', usesDevSecret: true });
+    // Fail closed: the dev secret keeps the server on the loopback address.
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', env: 'development', usesDevSecret: true, loopbackForDevSecret: true });
     expect(config.persistence.databaseUrl).toBeUndefined();
     expect(config.auth.secret).toMatch(/^[\w-]{32,}$/);
     expect(config.auth.algorithms).toEqual(['HS256']);
@@ -54,6 +55,8 @@ describe('loadConfig', () => {
     expect(problems({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET or JWT_JWKS_URI/);
     const config = load({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) });
     expect(config.usesDevSecret).toBe(false);
+    expect(config).toMatchObject({ host: '0.0.0.0', loopbackForDevSecret: false });
+    expect(load({ HOST: '0.0.0.0' })).toMatchObject({ host: '0.0.0.0', usesDevSecret: true, loopbackForDevSecret: false });
     expect(config.http.corsOrigins).toEqual([]);
     const jwks = load({ NODE_ENV: 'production', JWT_JWKS_URI: 'https://idp.test/.well-known/jwks.json' });
     expect(jwks.auth).toMatchObject({ secret: undefined, algorithms: ['RS256', 'ES256'] });

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { loadOrCreateDevSecret, type AuthOptions, type JwtAlgorithm } from '@riser/auth';
+import type { AuthOptions, JwtAlgorithm } from '@riser/auth';
+import { loadOrCreateDevSecret } from '@riser/auth/dev';
 import type { PersistenceOptions } from '@riser/persistence';
 import type { RunCoreOptions } from '@riser/run-core';
 import { envSchema, type Env } from './env.schema.js';
@@ -21,6 +22,8 @@ export interface RiserConfig {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** True when HOST was not set and the dev secret kept the server on the loopback address. */
+  loopbackForDevSecret: boolean;
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
   persistence: PersistenceOptions;
@@ -28,10 +31,20 @@ export interface RiserConfig {
   /** True when tokens are signed with the generated local dev secret. */
   usesDevSecret: boolean;
   runCore: RunCoreOptions;
-  /** Several replicas share runs through this Redis; one process without it. */
-  redis?: { url: string; prefix: string };
   sse: SseOptions;
-  http: { maxMessageBytes: number; bodyLimitBytes: number; corsOrigins: string[] | '*'; trustProxy: boolean };
+  /** Several replicas share runs, sockets and rate-limit budgets through this Redis (REDIS_URL); every key starts with `prefix`. One process without it. */
+  redis?: { url: string; prefix: string };
+  /** Run starts and decisions per principal per minute (0: no limit). */
+  rateLimit: { perMinute: number };
+  http: {
+    maxMessageBytes: number;
+    bodyLimitBytes: number;
+    bodyDrainMaxBytes: number;
+    /** Largest `limit` of a list, search or history page. */
+    maxPageSize: number;
+    corsOrigins: string[] | '*';
+    trustProxy: boolean;
+  };
   /** Prometheus metrics on their own port; 0 = off. */
   metrics: { port: number };
   /** OpenTelemetry traces: on when an OTLP endpoint is set (and the SDK not disabled). */
@@ -84,7 +97,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
   return {
     env: env.NODE_ENV,
     port: env.PORT,
-    host: env.HOST,
+    // Fail closed: tokens signed with the generated dev secret can be minted by anyone who
+    // can read the data folder, so such a server listens on this machine only unless told.
+    host: env.HOST ?? (usesDevSecret ? '127.0.0.1' : '0.0.0.0'),
+    loopbackForDevSecret: !env.HOST && usesDevSecret,
     logLevel: env.LOG_LEVEL,
     dataDir,
     persistence: {
@@ -102,6 +118,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       tenantClaim: env.JWT_TENANT_CLAIM,
       rolesClaim: env.JWT_ROLES_CLAIM,
       clockToleranceSec: 5,
+      maxTtlSec: env.JWT_MAX_TTL,
       apiKeys,
     },
     usesDevSecret,
@@ -124,16 +141,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       approverRole: env.APPROVER_ROLE,
     },
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
     sse: {
       heartbeatMs: env.SSE_HEARTBEAT_MS,
       heartbeatStyle: env.SSE_HEARTBEAT_STYLE,
       maxLagEvents: env.SSE_MAX_LAG_EVENTS,
       maxBufferedBytes: env.SSE_MAX_BUFFERED_BYTES,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE },
     http: {
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      bodyDrainMaxBytes: env.BODY_DRAIN_MAX_BYTES,
+      maxPageSize: env.MAX_PAGE_SIZE,
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
     },

@@ -1,16 +1,33 @@
 import pino, { type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
+import { redactDeep, redactSecrets } from '../security/secret-redaction.js';
 import { scopeFields } from './log-scope.js';
 
 const CHINDINGS = pino.symbols.chindingsSym;
 
 /**
  * One JSON logger for the whole process: Fastify's request logs and Nest's (via
- * {@link PinoNestLogger}). Credentials are redacted wherever they could appear.
+ * {@link PinoNestLogger}). Credentials are redacted wherever they could appear: known
+ * fields by path, and any text (messages, error messages and stacks, nested fields) by
+ * what it looks like (connection strings, passwords, keys, tokens: see redactSecrets).
  */
-export function createRootLogger(level: string): Logger {
-  return pino({
+export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
+    hooks: {
+      logMethod(args, method) {
+        const [first, ...rest] = args as unknown[];
+        // pino takes an Error's message as the line's message before any formatter runs.
+        const redacted =
+          first instanceof Error
+            ? [{ err: redactDeep(first) }, redactSecrets(typeof rest[0] === 'string' ? (rest.shift() as string) : first.message), ...rest]
+            : [first, ...rest].map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg));
+        return method.apply(this, redacted as Parameters<typeof method>);
+      },
+    },
+    formatters: {
+      log: (fields) => redactDeep(fields) as Record<string, unknown>,
+    },
     base: { service: 'riser' },
     timestamp: pino.stdTimeFunctions.isoTime,
     // The ids of the request and run the line is written for (src/logging/log-scope.ts);
@@ -37,7 +54,8 @@ export function createRootLogger(level: string): Logger {
         ip: req.ip,
       }),
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A URL as it may be logged: `access_token` and similar query values replaced. */

@@ -1,4 +1,4 @@
-import { Inject, Logger, UseFilters, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, UseFilters, UseGuards, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -12,10 +12,13 @@ import {
 import { randomUUID } from 'node:crypto';
 import { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
-import { AuthError, hasRole, TokenVerifier, type Principal } from '@riser/auth';
+import { AuthError, TokenVerifier, type Principal } from '@riser/auth';
 import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
-import { ZodPipe } from '../http/validation/zod.pipe.js';
+import { ZodPipe } from '../validation/zod.pipe.js';
+import { RateLimited } from '../rate-limit/rate-limit.guard.js';
+import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
+import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
 import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
@@ -23,22 +26,23 @@ import { WsExceptionFilter } from './ws-errors.js';
 import { wsApproveSchema, wsAuthSchema, wsCancelSchema, wsChatSchema, wsSubscribeSchema, wsUnsubscribeSchema } from './ws.schemas.js';
 import type { z } from 'zod';
 
-const userRoom = (tenant: string, sub: string) => `user:${encodeURIComponent(tenant)}:${encodeURIComponent(sub)}`;
-const approverRoom = (tenant: string) => `approvers:${encodeURIComponent(tenant)}`;
-
 interface SocketData {
   principal: Principal;
   subs: SocketSubscriptions;
+  session: SocketSession;
 }
 
 /**
  * Namespace `/chat`: chat, subscribe, approve and cancel, each answered by an ack
  * (`{ok: true, …}` or `{ok: false, error: {code, message}}`). Connections are authenticated
- * in the handshake (guards do not run on connect) and the token's expiry is checked again
- * on every event. Approval requests go to the thread's owner and the tenant's approvers.
+ * in the handshake (guards do not run on connect), every event by SocketPrincipalGuard.
+ * At the token's `exp` the socket is sent one `auth.expired` and disconnected, unless an
+ * `auth` event brought a fresh token first. Approval requests go to the thread's owner and
+ * the tenant's approvers.
  */
 @WebSocketGateway({ namespace: '/chat' })
 @UseFilters(WsExceptionFilter)
+@UseGuards(SocketPrincipalGuard)
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger('ChatGateway');
   private readonly followers = new Map<string, Set<SocketSubscriptions>>();
@@ -73,17 +77,17 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleConnection(socket: Socket): void {
     const data = socket.data as SocketData;
-    data.subs = new SocketSubscriptions(socket, this.config.sse, this.telemetry.metrics);
-    void socket.join(this.rooms(data.principal));
+    // Counted before the session is armed: a token expiring at once still disconnects a counted socket.
     this.telemetry.connected(socket, data.principal);
     socket.once('disconnect', (reason) => this.telemetry.disconnected(socket, data.principal, reason));
+    // Nothing more is sent once the token has expired, even before the timer has fired.
+    data.subs = new SocketSubscriptions(socket, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal));
+    data.session = new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket));
+    data.session.assume(data.principal);
   }
 
   handleDisconnect(socket: Socket): void {
-    const subs = (socket.data as SocketData).subs;
-    if (!subs) return;
-    for (const threadId of subs.followedThreads) this.followers.get(threadId)?.delete(subs);
-    subs.close();
+    this.release(socket);
   }
 
   onApplicationShutdown(): void {
@@ -98,22 +102,32 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.server?.local.disconnectSockets(true);
   }
 
-  /** A new token for a long-lived socket, before the old one expires. */
+  /**
+   * A new token for a long-lived socket, before the old one expires: its expiry and its
+   * roles replace the old token's (fewer roles, fewer rooms).
+   */
   @SubscribeMessage('auth')
-  async auth(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsAuthSchema)) body: z.infer<typeof wsAuthSchema>) {
+  async auth(
+    @ConnectedSocket() socket: Socket,
+    @SocketPrincipal() current: Principal,
+    @MessageBody(new ZodPipe(wsAuthSchema)) body: z.infer<typeof wsAuthSchema>,
+  ) {
     const principal = await this.verifier.verify(body.token);
-    const data = socket.data as SocketData;
-    if (principal.sub !== data.principal.sub || principal.tenant !== data.principal.tenant) {
+    if (isExpired(principal)) throw new AuthError('token expired');
+    if (principal.sub !== current.sub || principal.tenant !== current.tenant) {
       throw new AuthError('a socket cannot change who it is; reconnect instead');
     }
-    data.principal = principal;
-    void socket.join(this.rooms(principal));
+    (socket.data as SocketData).session.assume(principal);
     return { ok: true, expires_at: principal.expiresAt };
   }
 
   @SubscribeMessage('chat')
-  async chat(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsChatSchema)) body: z.infer<typeof wsChatSchema>) {
-    const principal = this.principal(socket);
+  @RateLimited()
+  async chat(
+    @ConnectedSocket() socket: Socket,
+    @SocketPrincipal() principal: Principal,
+    @MessageBody(new ZodPipe(wsChatSchema)) body: z.infer<typeof wsChatSchema>,
+  ) {
     if (Buffer.byteLength(body.message) > this.config.http.maxMessageBytes) {
       return { ok: false, error: { code: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` } };
     }
@@ -133,8 +147,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /** Receive a run's events (after `after_seq`), or with no run_id the thread's current and next runs. */
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsSubscribeSchema)) body: z.infer<typeof wsSubscribeSchema>) {
-    const principal = this.principal(socket);
+  async subscribe(
+    @ConnectedSocket() socket: Socket,
+    @SocketPrincipal() principal: Principal,
+    @MessageBody(new ZodPipe(wsSubscribeSchema)) body: z.infer<typeof wsSubscribeSchema>,
+  ) {
     const subs = (socket.data as SocketData).subs;
     if (body.run_id) {
       const run = await this.runs.locate(principal, body.thread_id, body.run_id);
@@ -150,16 +167,19 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   @SubscribeMessage('unsubscribe')
   unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsUnsubscribeSchema)) body: z.infer<typeof wsUnsubscribeSchema>) {
-    this.principal(socket);
     const subs = (socket.data as SocketData).subs;
-    this.followers.get(body.thread_id)?.delete(subs);
+    this.unfollow(subs, body.thread_id);
     subs.unfollowThread(body.thread_id);
     return { ok: true };
   }
 
   @SubscribeMessage('approve')
-  async approve(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsApproveSchema)) body: z.infer<typeof wsApproveSchema>) {
-    const principal = this.principal(socket);
+  @RateLimited()
+  async approve(
+    @ConnectedSocket() socket: Socket,
+    @SocketPrincipal() principal: Principal,
+    @MessageBody(new ZodPipe(wsApproveSchema)) body: z.infer<typeof wsApproveSchema>,
+  ) {
     const { thread_id, interrupt_id, ...decision } = body;
     const run = await this.approvals.decide(principal, thread_id, interrupt_id, decision);
     // The deciding socket sees what its decision does, unless it follows the thread already.
@@ -169,23 +189,29 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage('cancel')
-  async cancel(@ConnectedSocket() socket: Socket, @MessageBody(new ZodPipe(wsCancelSchema)) body: z.infer<typeof wsCancelSchema>) {
-    const run = await this.runs.cancel(this.principal(socket), body.thread_id, body.run_id);
+  async cancel(@SocketPrincipal() principal: Principal, @MessageBody(new ZodPipe(wsCancelSchema)) body: z.infer<typeof wsCancelSchema>) {
+    const run = await this.runs.cancel(principal, body.thread_id, body.run_id);
     return { ok: true, thread_id: run.threadId, run_id: run.runId, status: 'cancelled' };
   }
 
-  /** The socket's principal, as long as its token is still valid. */
-  private principal(socket: Socket): Principal {
-    const principal = (socket.data as SocketData).principal;
-    if (!principal) throw new AuthError('not authenticated');
-    if (principal.expiresAt !== undefined && principal.expiresAt * 1000 <= Date.now()) throw new AuthError('token expired');
-    return principal;
+  /**
+   * The token has expired: stop every feed (runs and rooms), say so once, disconnect. The
+   * client sees `io server disconnect` and does not reconnect on its own with the old token.
+   */
+  private expire(socket: Socket): void {
+    const { principal } = socket.data as SocketData;
+    this.release(socket);
+    socket.emit('auth.expired', { code: 'token_expired', message: 'the token expired: reconnect with a fresh one', expired_at: principal.expiresAt });
+    socket.disconnect();
   }
 
-  private rooms(principal: Principal): string[] {
-    const rooms = [userRoom(principal.tenant, principal.sub)];
-    if (hasRole(principal, this.config.runCore.approverRole)) rooms.push(approverRoom(principal.tenant));
-    return rooms;
+  /** Leaves its rooms, its runs and the threads it followed (again at disconnect: harmless). */
+  private release(socket: Socket): void {
+    const { subs, session } = socket.data as Partial<SocketData>;
+    session?.end();
+    if (!subs) return;
+    for (const threadId of subs.followedThreads) this.unfollow(subs, threadId);
+    subs.close();
   }
 
   private follow(socket: Socket, threadId: string): void {
@@ -194,6 +220,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     let set = this.followers.get(threadId);
     if (!set) this.followers.set(threadId, (set = new Set()));
     set.add(subs);
+  }
+
+  /** Empty sets go: the map holds the threads someone follows now, not every one ever followed. */
+  private unfollow(subs: SocketSubscriptions, threadId: string): void {
+    const set = this.followers.get(threadId);
+    if (!set) return;
+    set.delete(subs);
+    if (!set.size) this.followers.delete(threadId);
   }
 
   /** Thread followers get every new run on the thread, from its first event, whichever replica admitted it. */

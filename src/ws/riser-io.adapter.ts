@@ -1,13 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import type { ServerOptions } from 'socket.io';
+import helmet from 'helmet';
+import type { Server, ServerOptions } from 'socket.io';
 import type { RedisConnection } from '@riser/bus';
 import type { RiserConfig } from '../config/riser-config.js';
+import { HELMET_OPTIONS } from '../http/security-headers.js';
 
 /**
  * Socket.IO on the app's own HTTP server and port (default path `/socket.io`), with the
- * same CORS allowlist as HTTP. With replicas, rooms span them through Socket.IO's Redis
+ * same CORS allowlist and security headers as HTTP (its polling transport answers HTTP
+ * requests Fastify never sees). With replicas, rooms span them through Socket.IO's Redis
  * Streams adapter: unlike the pub/sub adapter it resumes after a Redis reconnect without
  * losing packets, and it supports connection state recovery (a client that reconnects within
  * two minutes gets the events it missed; pending approvals are read from Postgres anyway).
@@ -23,7 +26,7 @@ export class RiserIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions) {
     const origins = this.config.http.corsOrigins;
-    return super.createIOServer(port, {
+    const server: Server = super.createIOServer(port, {
       ...options,
       path: '/socket.io',
       serveClient: false,
@@ -38,5 +41,7 @@ export class RiserIoAdapter extends IoAdapter {
         connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
       }),
     } as ServerOptions);
+    server.engine.use(helmet(HELMET_OPTIONS));
+    return server;
   }
 }

@@ -1,4 +1,5 @@
 import type { RunEvent } from '@riser/run-core';
+import { redactSecrets } from '../security/secret-redaction.js';
 
 /**
  * Run events as the gateway's `message` payloads: the simple protocol's, plus `run_id` and
@@ -16,7 +17,7 @@ export function socketMessage(event: RunEvent, runId: string): Record<string, un
     case 'retry':
       return { retry: event.data, run_id: runId, seq };
     case 'error':
-      return { error: event.data.code, message: event.data.message, run_id: runId, seq };
+      return { error: event.data.code, message: redactSecrets(event.data.message), run_id: runId, seq };
     case 'end':
       return { done: true, status: event.data.status, run_id: runId, seq };
     default:

@@ -18,6 +18,8 @@ export class SocketSubscriptions {
     private readonly socket: Socket,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
     private readonly metrics: RiserMetrics,
+    /** False once the socket may no longer be sent anything (its token expired). */
+    private readonly maySend: () => boolean = () => true,
   ) {}
 
   /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
@@ -43,6 +45,7 @@ export class SocketSubscriptions {
       .pipe(finalize(() => streamSubscribers.dec({ protocol: 'socket' })))
       .subscribe({
         next: (payload) => {
+          if (!this.maySend()) return;
           this.socket.emit('message', payload);
           streamFrames.add('socket');
         },

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
-import type { TokenVerifier } from '@riser/auth';
+import { AuthError, type TokenVerifier } from '@riser/auth';
+import { isExpired } from './socket-session.js';
 
 /**
  * Handshake middleware: a connection exists only for a verified token, from `auth.token`
@@ -11,17 +12,25 @@ export function handshakeAuth(verifier: TokenVerifier, onRefused: (socket: Socke
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const header = socket.handshake.headers.authorization;
     const token = typeof fromAuth === 'string' ? fromAuth : /^Bearer (.+)$/i.exec(header ?? '')?.[1];
-    verifier.verify(token).then(
-      (principal) => {
-        socket.data.principal = principal;
-        next();
-      },
-      (err: Error) => {
-        onRefused(socket, err.message);
-        const refused = new Error('unauthorized') as Error & { data?: unknown };
-        refused.data = { code: 'unauthorized', message: err.message };
-        next(refused);
-      },
-    );
+    verifier
+      .verify(token)
+      .then((principal) => {
+        // The verification leeway is for clocks apart, not for opening a socket that would
+        // be ended at once: a token past its exp is refused here.
+        if (isExpired(principal)) throw new AuthError('token expired');
+        return principal;
+      })
+      .then(
+        (principal) => {
+          socket.data.principal = principal;
+          next();
+        },
+        (err: Error) => {
+          onRefused(socket, err.message);
+          const refused = new Error('unauthorized') as Error & { data?: unknown };
+          refused.data = { code: 'unauthorized', message: err.message };
+          next(refused);
+        },
+      );
   };
 }

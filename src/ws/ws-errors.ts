@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import { AuthError } from '@riser/auth';
 import { RunError, RunErrorCode } from '@riser/run-core';
+import { RateLimitedError } from '../rate-limit/rate-limit.guard.js';
 
 export interface WsErrorBody {
   code: string;
@@ -27,6 +28,7 @@ export class WsExceptionFilter implements ExceptionFilter {
 
 export function toWsError(exception: unknown): WsErrorBody {
   if (exception instanceof AuthError) return { code: 'unauthorized', message: exception.message };
+  if (exception instanceof RateLimitedError) return { code: exception.code, message: exception.message, retry_after: exception.retryAfterSec };
   if (exception instanceof RunError) {
     // Socket payloads are not requests: a bad one is `invalid_payload`.
     const code = exception.code === RunErrorCode.invalidRequest ? 'invalid_payload' : exception.code;

@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import { bearer, connectChat, frameData, jsonClient, nextEvent, openSse, request, runMessages, type Socket } from '@riser/testing';
 import { queryDb } from '../support/db.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
@@ -263,6 +264,9 @@ describe('gateway auth and bad payloads', () => {
     ['a token with a bad signature', () => riser.token('a').slice(0, -4) + 'AAAA'],
     ['a none-signed token', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', exp: 9e9 })).toString('base64url')}.`],
     ['garbage', () => 'garbage'],
+    ['a token without exp', () => jwt.sign({ sub: 'a' }, riser.env.JWT_SECRET)],
+    ['a token living longer than JWT_MAX_TTL', () => riser.token('a', { ttl: '25h' })],
+    ['a subject with a NUL character', () => riser.token('a\u0000b')],
   ])('refuses the handshake with %s', async (_name, token) => {
     expect(await refused(token())).toEqual({ message: 'unauthorized', code: 'unauthorized' });
   });
@@ -272,18 +276,6 @@ describe('gateway auth and bad payloads', () => {
     const socket = io(`${riser.url}/chat`, { extraHeaders: { authorization: `Bearer ${riser.token('hdr')}` }, transports: ['polling'], forceNew: true, reconnection: false });
     await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
     expect(await request(socket, 'subscribe', { thread_id: 'none-yet' })).toMatchObject({ ok: false, error: { code: 'thread_not_found' } });
-    socket.close();
-  });
-
-  it('an expired token on a live socket gets unauthorized on its next event', async () => {
-    const socket = await connectChat(riser.url, riser.token('short', { ttl: 2 }));
-    expect(await request(socket, 'subscribe', { thread_id: 'nothing' })).toMatchObject({ ok: false, error: { code: 'thread_not_found' } });
-    await new Promise((r) => setTimeout(r, 2200));
-    expect(await request(socket, 'chat', { message: 'still me?' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    // A fresh token for the same principal brings the socket back.
-    expect(await request(socket, 'auth', { token: riser.token('short') })).toMatchObject({ ok: true });
-    expect(await request(socket, 'chat', { message: 'now?' })).toMatchObject({ ok: true });
-    expect(await request(socket, 'auth', { token: riser.token('someone-else') })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     socket.close();
   });
 

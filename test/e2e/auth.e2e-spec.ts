@@ -30,6 +30,14 @@ describe('auth: default-deny, every bad token is a 401', () => {
     expect((await res.text()).trim().endsWith('data: [DONE]')).toBe(true);
   });
 
+  it('accepts tokens up to JWT_MAX_TTL, with or without iat', async () => {
+    for (const token of [sign({}, { expiresIn: 24 * 3600 }), sign({}, { noTimestamp: true, expiresIn: 3600 })]) {
+      const res = await post(bearer(token));
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+  });
+
   const bad: [string, () => Record<string, string>][] = [
     ['no Authorization header', () => ({})],
     ['a non-Bearer scheme', () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })],
@@ -50,6 +58,13 @@ describe('auth: default-deny, every bad token is a 401', () => {
       return bearer(`${unsigned}.${createHmac('sha256', 'secret').update(unsigned).digest('base64url')}`);
     }],
     ['an unknown API key', () => ({ 'x-api-key': 'rsk_nope' })],
+    ['a token without exp (it would never expire)', () => bearer(jwt.sign({}, secret, { issuer: 'https://issuer.test', audience: 'riser', subject: 'alice' }))],
+    ['a token issued for longer than JWT_MAX_TTL (24 h), even near its end', () =>
+      bearer(sign({ iat: Math.floor(Date.now() / 1000) - 24 * 3600 }, { expiresIn: 24 * 3600 + 120 }))],
+    ['a token without iat expiring later than JWT_MAX_TTL from now', () => bearer(sign({}, { noTimestamp: true, expiresIn: 24 * 3600 + 120 }))],
+    ['a subject with a NUL character', () => bearer(sign({}, { subject: 'ali\u0000ce' }))],
+    ['a tenant with an unpaired surrogate', () => bearer(sign({ tenant: 'acme\ud800' }))],
+    ['an iat in the future that hides a longer life', () => bearer(sign({ iat: Math.floor(Date.now() / 1000) + 48 * 3600 }, { expiresIn: 3600 }))],
   ];
 
   it.each(bad)('refuses %s with 401 unauthorized', async (_name, headers) => {

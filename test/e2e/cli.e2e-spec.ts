@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { bearer, frameData, jsonClient, openSse } from '@riser/testing';
 import { cleanEnv, freePort, mintWithCli, startRiserProcess, type RiserProcess } from '../support/riser-process.js';
 
@@ -70,6 +71,55 @@ describe('npm start on the embedded defaults', () => {
     expect((await riser.exited).code).toBe(0);
   });
 
+  it('`npm run token` twice at once while the server runs: both tokens work, dist/ is not rebuilt under it', async () => {
+    riser = await startRiserProcess(env);
+    const main = resolve(__dirname, '../../dist/src/main.js');
+    const before = statSync(main);
+    const [one, two] = await Promise.all([npmToken(env, ['--sub', 'alice', '--tenant', 'acme']), npmToken(env, ['--sub', 'bob', '--tenant', 'acme'])]);
+    expect(one).toMatchObject({ code: 0, stderr: '' });
+    expect(two).toMatchObject({ code: 0, stderr: '' });
+    const after = statSync(main);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    for (const token of [one.stdout, two.stdout]) {
+      expect((await fetch(`${riser.url}/chat/threads/t1`, { headers: bearer(token) })).status).not.toBe(401);
+    }
+    riser.child.kill('SIGTERM');
+    expect((await riser.exited).code).toBe(0);
+  });
+
+  it('`npm run token` refuses a --ttl longer than JWT_MAX_TTL, which the server would refuse', () => {
+    const tooLong = mintWithCli(env, ['--sub', 'alice', '--ttl', '25h']);
+    expect(tooLong).toMatchObject({ status: 2, stdout: '' });
+    expect(tooLong.stderr).toMatch(/JWT_MAX_TTL/);
+    expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '1h']).status).toBe(2);
+    expect(mintWithCli({ ...env, JWT_MAX_TTL: '30m' }, ['--sub', 'alice', '--ttl', '30m']).status).toBe(0);
+  });
+
+  it('fails closed: with the dev secret and no HOST it listens on 127.0.0.1 only, and says so', async () => {
+    riser = await startRiserProcess(env);
+    expect(riser.output()).toMatch(/listening on 127\.0\.0\.1 only: it uses the generated dev secret/);
+    // This machine's other addresses do not reach it.
+    const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (external) {
+      await expect(fetch(`http://${external.address}:${env.PORT}/health/live`)).rejects.toThrow();
+    }
+    expect((await fetch(`${riser.url}/health/live`)).status).toBe(200);
+    riser.child.kill('SIGTERM');
+    expect((await riser.exited).code).toBe(0);
+  });
+
+  it('keeps the credentials a graph’s error quotes out of the log', async () => {
+    riser = await startRiserProcess({ ...env, LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/process-langgraph.json') });
+    const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;
+    const frames = frameData(await (await openSse(`${riser.url}/chat/stream`, { headers: bearer(token), body: { message: 'hi', assistant_id: 'leaky' } })).collect());
+    expect(frames).toContainEqual(expect.objectContaining({ error: 'graph_error' }));
+    riser.child.kill('SIGTERM');
+    await riser.exited;
+    const log = riser.output();
+    expect(log).toMatch(/"err":"GraphLeakError: could not reach postgres:\/\/\[redacted\].*"msg":"run failed"/);
+    for (const secret of ['hunter2', 'sk-live-ABCDEFGHIJKLMNOPQRSTU', 'db.internal']) expect(log).not.toContain(secret);
+  });
+
   it('keeps access tokens out of the logs, even in a query string', async () => {
     riser = await startRiserProcess({ ...env, LOG_LEVEL: 'debug' });
     const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;
@@ -81,6 +131,16 @@ describe('npm start on the embedded defaults', () => {
     expect(riser.output()).not.toContain(token);
   });
 });
+
+/** The real `npm run -s token` (npm and its script), as the README tells a user to run it. */
+function npmToken(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('npm', ['run', '-s', 'token', '--', ...args], { cwd: resolve(__dirname, '../..'), env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((done) => child.once('close', (code) => done({ code, stdout: stdout.trim(), stderr })));
+}
 
 describe('configuration errors stop the process with a message naming the variable', () => {
   it.each([

@@ -1,5 +1,6 @@
 import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
 import { findNginx, startNginx } from '../support/nginx.js';
+import { expectSecurityHeaders } from '../support/security-headers.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
 
 const nginx = findNginx();
@@ -36,6 +37,8 @@ if (!nginx) {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     expect(res.headers.get('content-encoding')).toBeNull();
+    // Security headers once each (Riser's hidden, nginx's own added), without buffering the stream.
+    expectSecurityHeaders(res.headers);
     const frames = await res.collect();
     const tokens = frames.filter((f) => f.data?.startsWith('{"content"'));
     const done = frames.find((f) => f.data === '[DONE]')!;
@@ -44,6 +47,27 @@ if (!nginx) {
     expect(done.at - tokens[0].at).toBeGreaterThan(300);
     const gaps = tokens.slice(1).map((f, i) => f.at - tokens[i].at);
     expect(gaps.filter((g) => g >= 15).length).toBeGreaterThan(tokens.length / 2);
+  });
+
+  it('adds the security headers to JSON answers, its own errors included, once each', async () => {
+    const ok = await fetch(`${proxy.url}/health/live`);
+    expect(ok.status).toBe(200);
+    expectSecurityHeaders(ok.headers);
+    // nginx's own 413 (client_max_body_size): JSON like Riser's, with the same headers.
+    const big = await fetch(`${proxy.url}/chat/stream`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify({ message: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: 'payload_too_large' });
+    expectSecurityHeaders(big.headers);
+  });
+
+  it('logs no access_token value', async () => {
+    const res = await fetch(`${proxy.url}/chat/stream?thread_id=ngx-log&access_token=${token}`);
+    await res.text();
+    await fetch(`${proxy.url}/health/live?access_token=${token}&x=1`).then((r) => r.text());
+    const log = proxy.accessLog();
+    expect(log).toContain('/chat/stream?thread_id=ngx-log&access_token=[redacted]');
+    expect(log).toContain('/health/live?access_token=[redacted]&x=1');
+    expect(log).not.toContain(token);
   });
 
   it('passes Last-Event-ID through for a rejoin', async () => {

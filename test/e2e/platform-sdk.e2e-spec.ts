@@ -265,7 +265,7 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(history.body[0].checkpoint.checkpoint_id).toBe((await client.threads.getState(asking)).checkpoint.checkpoint_id);
   });
 
-  it('cancels a background run; joins a running stream mid-way, and from a Last-Event-ID', async () => {
+  it('cancels a background run; joins a running stream mid-way (without Last-Event-ID: only what follows the join), from -1 and from an id', async () => {
     const slow = await startRiser({ databaseUrl: riser.databaseUrl, env: { JWT_SECRET: riser.env.JWT_SECRET, DEMO_TOKEN_DELAY_MS: '40' } });
     try {
       const sdk = new Client({ apiUrl: slow.url, apiKey: null, defaultHeaders: bearer(riser.token('alice', { tenant: 'acme' })) });
@@ -275,10 +275,20 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
         streamMode: ['messages-tuple', 'values'],
       });
       expect(run.status).toBe('running');
-      await new Promise((r) => setTimeout(r, 200));
-      const joined = await collect(sdk.runs.joinStream(thread.thread_id, run.run_id) as AsyncIterable<Part>);
+      // Last-Event-ID -1: the whole run, from its metadata on.
+      const everything = (sdk.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: '-1' }) as AsyncIterable<Part>)[Symbol.asyncIterator]();
+      const joined: Part[] = [];
+      while (joined.filter((p) => p.event === 'messages').length < 5) joined.push((await everything.next()).value);
+      const seenBeforeJoin = Number(joined[joined.length - 1].id);
+      // No Last-Event-ID, mid-run: only what happens after the join (the official semantics).
+      const late = await collect(sdk.runs.joinStream(thread.thread_id, run.run_id) as AsyncIterable<Part>);
+      for (let next = await everything.next(); !next.done; next = await everything.next()) joined.push(next.value);
       expect(joined[0].event).toBe('metadata');
       expect(joined.filter((p) => p.event === 'messages').length).toBeGreaterThan(10);
+      expect(late.length).toBeGreaterThan(0);
+      expect(late.some((p) => p.event === 'metadata')).toBe(false);
+      expect(Number(late[0].id)).toBeGreaterThan(seenBeforeJoin);
+      expect(late.map((p) => p.id)).toEqual(joined.filter((p) => Number(p.id) >= Number(late[0].id)).map((p) => p.id));
       const fromFive = await collect(sdk.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: '5' }) as AsyncIterable<Part>);
       expect(fromFive[0].id).toBe('6');
       expect(fromFive.map((p) => p.id)).toEqual(joined.filter((p) => Number(p.id) > 5).map((p) => p.id));

@@ -15,7 +15,7 @@ export function findNginx(): string | undefined {
  * Runs docker/nginx.conf — the file compose mounts — in front of a Riser on 127.0.0.1, with
  * only the upstream address and listen port changed, under a throwaway prefix.
  */
-export async function startNginx(riserPort: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startNginx(riserPort: number): Promise<{ url: string; accessLog(): string; stop(): Promise<void> }> {
   const binary = findNginx();
   if (!binary) throw new Error('nginx is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'riser-nginx-'));
@@ -23,7 +23,8 @@ export async function startNginx(riserPort: number): Promise<{ url: string; stop
   const port = await freePort();
   const site = readFileSync(resolve(__dirname, '../../docker/nginx.conf'), 'utf8')
     .replace(/server riser:\d+;/, `server 127.0.0.1:${riserPort};`)
-    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`);
+    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
+    .replace(/\/var\/log\/nginx\//g, `${dir}/logs/`);
   writeFileSync(join(dir, 'riser.conf'), site);
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -59,6 +60,7 @@ http {
   }
   return {
     url,
+    accessLog: () => (existsSync(join(dir, 'logs/access.log')) ? readFileSync(join(dir, 'logs/access.log'), 'utf8') : ''),
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGQUIT');

@@ -12,3 +12,10 @@ export function startRiser(options: Omit<StartRiserOptions, 'create'> = {}): Pro
 export function chatBody(message: string, extra: Record<string, unknown> = {}) {
   return { message, ...extra };
 }
+
+/** Like startRiser, with the Nest app too: for tests that must reach below the HTTP edge. */
+export async function startRiserWithApp(options: Omit<StartRiserOptions, 'create'> = {}) {
+  let created: Awaited<ReturnType<typeof createRiser>> | undefined;
+  const riser = await start({ create: async (env) => (created = await createRiser(env)), ...options });
+  return { ...riser, app: created!.app };
+}

@@ -1,12 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.js';
 import { AuthError } from './errors.js';
 import type { Principal } from './principal.js';
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
+import { hashApiKey } from './api-key-hash.js';
 
 /** API keys, stored only as sha256 digests, each standing for a fixed principal. */
 @Injectable()

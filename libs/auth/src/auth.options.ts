@@ -13,6 +13,8 @@ export interface AuthOptions {
   rolesClaim: string;
   /** Tolerated clock difference, seconds. */
   clockToleranceSec: number;
+  /** Longest lifetime a token may have, seconds (tokens without `exp` are refused). */
+  maxTtlSec: number;
   /** sha256 hex digest of an API key → the principal it stands for. */
   apiKeys: ReadonlyMap<string, { sub: string; tenant: string; roles: string[] }>;
 }

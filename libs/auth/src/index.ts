@@ -3,7 +3,8 @@ export { AUTH_OPTIONS, type AuthOptions, type JwtAlgorithm } from './auth.option
 export { AuthGuard } from './auth.guard.js';
 export { AuthError } from './errors.js';
 export { TokenVerifier } from './token-verifier.js';
-export { ApiKeyVerifier, hashApiKey } from './api-key.verifier.js';
+export { ApiKeyVerifier } from './api-key.verifier.js';
+export { hashApiKey } from './api-key-hash.js';
 export { JwtStrategy } from './jwt.strategy.js';
 export { Public, AllowQueryToken, CurrentPrincipal } from './decorators.js';
 export { DEFAULT_TENANT, hasRole, type Principal } from './principal.js';

@@ -1,5 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { APPEND_EVENTS, LEAVE_RUN } from './redis-scripts.js';
+
+/** Riser's scripts, sent once and then called by hash (EVALSHA), not as their whole text each time. */
+export interface RiserScripts {
+  riserAppend(stream: string, fence: string, ...args: (string | number)[]): Promise<number>;
+  riserLeave(presence: string, boot: string): Promise<number>;
+}
 
 export interface RedisOptions {
   url: string;
@@ -18,7 +25,7 @@ export const OUTAGE_GRACE_MS = 3000;
  */
 export class RedisConnection {
   private readonly logger = new Logger('Redis');
-  readonly command: Redis;
+  readonly command: Redis & RiserScripts;
   readonly subscriber: Redis;
   /**
    * For the Socket.IO adapter, which duplicates it for its blocking reads: it queues commands
@@ -38,7 +45,10 @@ export class RedisConnection {
       connectTimeout: 2000,
       retryStrategy: (times: number) => Math.min(100 * times, 1000),
     };
-    this.command = new Redis(options.url, settings);
+    // Auto-pipelining: the appends of many runs issued in one tick leave in one write.
+    this.command = new Redis(options.url, { ...settings, enableAutoPipelining: true }) as Redis & RiserScripts;
+    this.command.defineCommand('riserAppend', { numberOfKeys: 2, lua: APPEND_EVENTS });
+    this.command.defineCommand('riserLeave', { numberOfKeys: 1, lua: LEAVE_RUN });
     // The subscriber queues its (re)subscriptions until it is connected.
     this.subscriber = new Redis(options.url, { ...settings, enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.adapter = new Redis(options.url, { ...settings, enableOfflineQueue: true, maxRetriesPerRequest: null });

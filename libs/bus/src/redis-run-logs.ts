@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { estimateBytes, RunEventLog, RunLogs, StreamEndCode, type EventLogLimits, type LogRelease, type RunEvent, type RunEventInput } from '@riser/run-core';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection, type RiserScripts } from './redis-connection.js';
 import { RedisLogWriter, type AppendTarget } from './redis-log-writer.js';
-import { APPEND_EVENTS } from './redis-scripts.js';
 
 export interface RedisRunLogsOptions extends EventLogLimits {
   /** How long a run's events are kept after it ends. */
@@ -147,13 +146,13 @@ export class RedisRunLogs extends RunLogs implements OnModuleInit, AppendTarget 
   private async appendRaw(runId: string, attempt: number, events: (readonly [number, RunEventInput])[], keepMs: number, oldestSeq: number): Promise<number> {
     const args: (string | number)[] = [attempt, keepMs, oldestSeq, this.key(runId, 'live')];
     for (const [seq, event] of events) args.push(seq, JSON.stringify({ event: event.event, data: event.data, ...(event.ns && { ns: event.ns }) }));
-    return (await this.redis.command.eval(APPEND_EVENTS, 2, this.key(runId, 'events'), this.key(runId, 'fence'), ...args)) as number;
+    return this.redis.command.riserAppend(this.key(runId, 'events'), this.key(runId, 'fence'), ...args);
   }
 
   /** The events kept for a run (after fencing it for `attempt`, when given). */
   private async read(runId: string, attempt: number, after = 0): Promise<RunEvent[]> {
     const pipeline = this.redis.command.pipeline();
-    if (attempt) pipeline.eval(APPEND_EVENTS, 2, this.key(runId, 'events'), this.key(runId, 'fence'), attempt, -1, 0, this.key(runId, 'live'));
+    if (attempt) (pipeline as unknown as RiserScripts).riserAppend(this.key(runId, 'events'), this.key(runId, 'fence'), attempt, -1, 0, this.key(runId, 'live'));
     pipeline.xrange(this.key(runId, 'events'), after ? `${after + 1}-0` : '-', '+');
     const results = (await pipeline.exec()) ?? [];
     for (const [err] of results) if (err) throw err;

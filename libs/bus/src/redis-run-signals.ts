@@ -6,12 +6,6 @@ import { RedisConnection } from './redis-connection.js';
 /** How long a stop signal is kept for an executor that has not started listening yet. */
 const REMEMBER_MS = 10 * 60_000;
 
-/** Leaves a replica's presence on a run and answers how many replicas still have subscribers. */
-const LEAVE = `
-local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return redis.call('HLEN', KEYS[1])`;
-
 type ControlMessage = ({ type: 'stop' } & StopSignal) | ({ type: 'note' } & { note: RunNote });
 
 /**
@@ -74,7 +68,7 @@ export class RedisRunSignals extends RunSignals implements OnModuleInit {
   }
 
   async subscriberLeft(runId: string): Promise<boolean> {
-    const left = (await this.redis.command.eval(LEAVE, 1, this.runKey(runId, 'subs'), this.boot)) as number;
+    const left = await this.redis.command.riserLeave(this.runKey(runId, 'subs'), this.boot);
     return left === 0;
   }
 

@@ -44,3 +44,9 @@ end
 if #added > 0 then redis.call('PUBLISH', ARGV[4], '[' .. table.concat(added, ',') .. ']') end
 return last
 `;
+
+/** Leaves a replica's presence on a run; answers how many replicas still have subscribers. */
+export const LEAVE_RUN = `
+local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return redis.call('HLEN', KEYS[1])`;

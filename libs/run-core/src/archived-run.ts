@@ -37,6 +37,8 @@ export class ArchivedRun implements WatchableRun {
   }
 
   subscribe<T = RunEvent>(options: SubscribeOptions<T> = {}): Observable<T> {
+    // Nothing happens any more in a run whose events are gone: a live join gets nothing.
+    if (options.afterSeq === 'live') return EMPTY;
     const after = options.afterSeq ?? 0;
     const last = this.record.lastSeq ?? after + 1;
     if (after >= last) return EMPTY;

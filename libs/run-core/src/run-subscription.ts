@@ -16,8 +16,11 @@ export interface FlowControl {
 }
 
 export interface SubscribeOptions<T = RunEvent> {
-  /** Deliver events after this seq (0 = from the start). */
-  afterSeq?: number;
+  /**
+   * Deliver events after this seq (0 = from the start), or `live`: only what the run does
+   * from the moment of subscribing (the LangGraph Platform's join without Last-Event-ID).
+   */
+  afterSeq?: number | 'live';
   /**
    * Turns each event into what the subscriber gets (zero, one or several values), inside the
    * one subscription: a protocol's mapping costs no extra Observable layer per event.
@@ -50,7 +53,7 @@ const PER_TURN = 256;
 export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: SubscribeOptions<T> = {}): Observable<T> {
   return new Observable<T>((subscriber) => {
     options.onOpen?.();
-    let cursor = Math.max(0, options.afterSeq ?? 0);
+    let cursor = options.afterSeq === 'live' ? log.readableSeq : Math.max(0, options.afterSeq ?? 0);
     const next = (value: T) => subscriber.next(value);
     const deliver = options.project
       ? (event: RunEvent) => options.project!(event, next)

@@ -12,7 +12,7 @@ export interface RiserFactory {
 
 export interface StartRiserOptions {
   create: RiserFactory;
-  /** Environment on top of the test defaults (secret, fresh database, quiet logs). */
+  /** Environment on top of the test defaults (secret, fresh database, quiet logs, no rate limit). */
   env?: Record<string, string>;
   /** Reuse a database (e.g. to restart on the same data); a fresh one otherwise. */
   databaseUrl?: string;
@@ -48,6 +48,8 @@ export async function startRiser(options: StartRiserOptions): Promise<RiserTestA
     SHUTDOWN_GRACE_MS: '2000',
     // Metrics listen on a port of their own (9464 by default): off unless a test asks.
     METRICS_PORT: '0',
+    // Suites start many runs as one principal; a test of the limit sets its own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   };
   const app = await options.create(env);

@@ -5,8 +5,9 @@ import type { Observable } from 'rxjs';
 import { AllowQueryToken, CurrentPrincipal, type Principal } from '@riser/auth';
 import { ApprovalService, RunError, RunErrorCode, RunService } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { simpleSse } from './simple-protocol.js';
 /** The simple protocol's streams: `POST /chat/stream` (new message or decision) and rejoin. */
@@ -24,6 +25,7 @@ export class ChatController {
    * busy thread) are HTTP errors; the 200 and the headers go out with the first frame.
    */
   @Sse('stream', { method: RequestMethod.POST })
+  @RateLimited()
   @HttpCode(200)
   async stream(
     @Body(new ZodPipe(chatStreamBodySchema)) body: ChatStreamBody,

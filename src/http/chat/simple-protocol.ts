@@ -1,5 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { RunEvent } from '@riser/run-core';
+import { redactSecrets } from '../../security/secret-redaction.js';
+import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 
 export const DONE = '[DONE]';
 
@@ -24,7 +26,8 @@ export function simpleFrameData(event: RunEvent): string | undefined {
     case 'retry':
       return JSON.stringify({ retry: event.data });
     case 'error':
-      return JSON.stringify({ error: event.data.code, message: event.data.message });
+      // A graph's error message may quote a connection string or a key.
+      return JSON.stringify({ error: event.data.code, message: redactSecrets(event.data.message) });
     case 'end':
       return DONE;
     default:
@@ -32,8 +35,20 @@ export function simpleFrameData(event: RunEvent): string | undefined {
   }
 }
 
-/** Run event → SSE message event (for `subscribe({project})`); events without a frame are skipped. */
-export function simpleSse(event: RunEvent, next: (message: MessageEvent) => void): void {
-  const data = simpleFrameData(event);
-  if (data !== undefined) next({ id: String(event.seq), data });
-}
+/**
+ * The simple protocol's streams: each run event as a frame (events without one skipped);
+ * the heartbeat a `: heartbeat` comment, or with SSE_HEARTBEAT_STYLE=data the seed's
+ * `data: {"heartbeat": true}` carrying the last frame's id (an empty `id:` would reset the
+ * client's Last-Event-ID); a failed stream ends `{error: "internal"}` then `[DONE]`.
+ */
+export const simpleSse: SseProtocol = {
+  project(event: RunEvent, next: (message: MessageEvent) => void): void {
+    const data = simpleFrameData(event);
+    if (data !== undefined) next({ id: String(event.seq), data });
+  },
+  heartbeat: (lastId, style) => (style === 'data' ? { id: lastId, data: '{"heartbeat":true}' } : HEARTBEAT_COMMENT),
+  failed: (lastId) => [
+    { id: lastId, data: JSON.stringify({ error: 'internal', message: 'the stream failed' }) },
+    { id: lastId, data: DONE },
+  ],
+};

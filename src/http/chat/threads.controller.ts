@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { ApprovalService, RunService, ThreadService, type ThreadView } from '@riser/run-core';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { approvalParamsSchema, decisionSchema, runParamsSchema, threadParamsSchema } from './chat.schemas.js';
 import type { z } from 'zod';
 
@@ -21,6 +22,7 @@ export class ThreadsController {
 
   /** Decides an interrupt without a socket: 202 with the run that resumes the graph. */
   @Post(':thread_id/approvals/:interrupt_id')
+  @RateLimited()
   @HttpCode(202)
   async decide(
     @Param(new ZodPipe(approvalParamsSchema)) params: z.infer<typeof approvalParamsSchema>,

@@ -1,8 +1,10 @@
-import { Catch, HttpException, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RunError } from '@riser/run-core';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { refusalReason } from '../../metrics/auth-refusal.js';
 import { RiserMetrics } from '../../metrics/riser-metrics.js';
+import { drainRequest } from './drain-request.js';
 import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
 
 /**
@@ -14,7 +16,10 @@ import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js'
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  constructor(@Optional() private readonly metrics?: RiserMetrics) {}
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    @Optional() private readonly metrics?: RiserMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
@@ -31,7 +36,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
       reply.raw.destroy();
       return;
     }
-    reply.status(status).header('cache-control', 'no-store').send(body);
+    const send = () => reply.status(status).header('cache-control', 'no-store').send(body);
+    // A body refused while it is still arriving is read to its end first, so the client
+    // can read the answer (see drainRequest).
+    if (status === 413 && !reply.request.raw.complete) {
+      void drainRequest(reply.request.raw, this.config.http.bodyDrainMaxBytes).then(send);
+      return;
+    }
+    send();
   }
 }
 

@@ -2,7 +2,7 @@ import { UseInterceptors, Body, Controller, Get, HttpCode, Param, Post } from '@
 import type { z } from 'zod';
 import { getConfigTypeSchema, getInputTypeSchema, getOutputTypeSchema, getUpdateTypeSchema } from '@langchain/langgraph/zod/schema';
 import { GraphRegistry } from '@riser/run-core';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { toAssistant } from './platform-shapes.js';

@@ -1,5 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import { StreamEndCode, type MessageEventData, type PlainMessage, type RunEvent } from '@riser/run-core';
+import { redactSecrets } from '../../security/secret-redaction.js';
+import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
 import { serialize } from './platform-shapes.js';
 
 /**
@@ -38,7 +40,7 @@ export class PlatformEventMapper {
         // A slow reader's stream, or one whose replica goes away, just ends: the SDK sees the
         // run still active and rejoins from its Last-Event-ID, which an `error` event would stop.
         if (event.synthetic && (event.data.code === StreamEndCode.slowConsumer || event.data.code === StreamEndCode.rejoin)) return [];
-        return [{ id, type: 'error', data: serialize({ error: event.data.code, message: event.data.message }) }];
+        return [{ id, type: 'error', data: serialize({ error: event.data.code, message: redactSecrets(event.data.message) }) }];
       case 'end':
         return [{ id, type: 'end', data: 'null' }];
       default:
@@ -82,11 +84,20 @@ function mergeChunk(into: PlainMessage, chunk: PlainMessage): PlainMessage {
   return merged;
 }
 
-/** A `project` for `subscribe()`: each run event as the Platform API's SSE events. */
-export function platformSse(modes: ReadonlySet<string>): (event: RunEvent, next: (message: MessageEvent) => void) => void {
+/**
+ * The Platform API's streams for one subscriber: run events as its SSE events; the
+ * heartbeat always a comment (a data frame would reach the SDK as an event of its own,
+ * whatever SSE_HEARTBEAT_STYLE says); a failed stream ends with an `error` event, as the
+ * official server's do, and no `[DONE]` (which the SDK would read as a `message` event).
+ */
+export function platformSse(modes: ReadonlySet<string>): SseProtocol {
   const mapper = new PlatformEventMapper(modes);
-  return (event, next) => {
-    for (const out of mapper.map(event)) next(out);
+  return {
+    project(event, next) {
+      for (const out of mapper.map(event)) next(out);
+    },
+    heartbeat: () => HEARTBEAT_COMMENT,
+    failed: (lastId) => [{ id: lastId, type: 'error', data: serialize({ error: 'internal', message: 'the stream failed' }) }],
   };
 }
 

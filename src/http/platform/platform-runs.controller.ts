@@ -1,12 +1,15 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, HttpException, Param, Post, Query, Res, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpException, Inject, Param, Post, Query, Res, RequestMethod, Sse, UseInterceptors, type MessageEvent } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { RunError, RunErrorCode, RunService, ThreadService, type RunHandle, type RunStatus } from '@riser/run-core';
 import type { RunRecord } from '@riser/persistence';
+import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { platformSse, requestedModes } from './platform-protocol.js';
@@ -32,9 +35,11 @@ export class PlatformRunsController {
     private readonly runs: RunService,
     private readonly threads: ThreadService,
     private readonly sse: SseFraming,
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
   ) {}
 
   @Sse('threads/:thread_id/runs/stream', { method: RequestMethod.POST })
+  @RateLimited()
   @HttpCode(200)
   async stream(
     @Param(new ZodPipe(threadParam, 422)) params: { thread_id: string },
@@ -49,6 +54,7 @@ export class PlatformRunsController {
   }
 
   @Sse('runs/stream', { method: RequestMethod.POST })
+  @RateLimited()
   @HttpCode(200)
   async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { run, modes } = await this.start(principal, undefined, payload, reply);
@@ -56,6 +62,7 @@ export class PlatformRunsController {
   }
 
   @Post('threads/:thread_id/runs')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async create(
@@ -69,6 +76,7 @@ export class PlatformRunsController {
   }
 
   @Post('threads/:thread_id/runs/wait')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async wait(
@@ -82,6 +90,7 @@ export class PlatformRunsController {
   }
 
   @Post('runs/wait')
+  @RateLimited()
   @UseInterceptors(PlatformJsonInterceptor)
   @HttpCode(200)
   async statelessWait(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -100,7 +109,7 @@ export class PlatformRunsController {
   ) {
     const thread = await this.threads.readable(principal, params.thread_id);
     const status = query.status ? OFFICIAL_STATUS[query.status] ?? [] : undefined;
-    const runs = await this.threads.runs(thread.threadId, { limit: query.limit, offset: query.offset, status });
+    const runs = await this.threads.runs(thread.threadId, { limit: pageLimit(query.limit, this.config.http.maxPageSize), offset: query.offset, status });
     return runs.map(toPlatformRun);
   }
 
@@ -120,7 +129,12 @@ export class PlatformRunsController {
     return (await this.threads.state(thread))?.values ?? null;
   }
 
-  /** Joins a run's stream: after `Last-Event-ID` (`-1`: from the start), then live. */
+  /**
+   * Joins a run's stream as the official server does: without `Last-Event-ID`, only what
+   * happens after the join (its output is not buffered for late joiners); `-1` replays the
+   * run from its start; an id replays after it. (The simple protocol's rejoin keeps its
+   * documented from-the-start default.)
+   */
   @Sse('threads/:thread_id/runs/:run_id/stream')
   async joinStream(
     @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
@@ -133,8 +147,16 @@ export class PlatformRunsController {
       throw new HttpException({ error: 'invalid_request', message: 'Last-Event-ID: must be -1 or a non-negative integer', field: 'last-event-id' }, 422);
     }
     const run = await this.runs.locate(principal, params.thread_id, params.run_id);
-    const after = lastEventId === undefined || lastEventId === '-1' ? 0 : Number(lastEventId);
+    if (lastEventId === undefined) {
+      // From now on, wherever the run executes: an empty stream (200) for a run that has already ended.
+      return this.joined(run, streamMode, reply, 'live');
+    }
+    const after = lastEventId === '-1' ? 0 : Number(lastEventId);
     if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
+    return this.joined(run, streamMode, reply, after);
+  }
+
+  private joined(run: RunHandle, streamMode: string | string[] | undefined, reply: FastifyReply, after: number | 'live'): Observable<MessageEvent> {
     const modes = streamMode ? requestedModes(streamMode) : this.modesOf(run);
     reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
@@ -182,5 +204,4 @@ export class PlatformRunsController {
     const modes = run.clientModes;
     return modes ? new Set(modes) : ALL_MODES;
   }
-
 }

@@ -2,6 +2,7 @@ import type { StateSnapshot } from '@langchain/langgraph';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import type { RunRecord, ThreadRecord } from '@riser/persistence';
 import type { RegisteredGraph } from '@riser/run-core';
+import { redactSecrets } from '../../security/secret-redaction.js';
 
 /** The namespace the official server derives assistant ids from: uuid5(graph_id, it). */
 const NAMESPACE_GRAPH = '6ba7b821-9dad-11d1-80b4-00c04fd430c8';
@@ -67,7 +68,7 @@ export function toPlatformRun(run: RunRecord) {
     metadata: { ...run.metadata, attempt: run.attempt },
     multitask_strategy: run.multitaskStrategy,
     kwargs: run.kwargs,
-    ...(run.errorCode && { error: { error: run.errorCode, message: run.errorMessage } }),
+    ...(run.errorCode && { error: { error: run.errorCode, message: run.errorMessage && redactSecrets(run.errorMessage) } }),
   };
 }
 

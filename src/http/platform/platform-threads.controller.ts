@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { UseInterceptors, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { UseInterceptors, Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { ThreadService } from '@riser/run-core';
-import { ZodPipe } from '../validation/zod.pipe.js';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { ZodPipe } from '../../validation/zod.pipe.js';
+import { mapBounded, pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { toPlatformThread, toThreadState } from './platform-shapes.js';
 import {
@@ -24,12 +26,17 @@ const param = new ZodPipe(threadParam, 422);
 const checkpointParam = new ZodPipe(checkpointParamSchema, 422);
 const stateQuery = new ZodPipe(stateQuerySchema, 422);
 const historyQuery = new ZodPipe(historyQuerySchema, 422);
+/** Checkpoint reads of one search page running at once (each takes a pool connection). */
+const STATE_READS_AT_ONCE = 4;
 
 /** LangGraph Platform API threads: create, read, search, patch, delete; state and history. */
 @Controller('threads')
 @UseInterceptors(PlatformJsonInterceptor)
 export class PlatformThreadsController {
-  constructor(private readonly threads: ThreadService) {}
+  constructor(
+    private readonly threads: ThreadService,
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -45,13 +52,15 @@ export class PlatformThreadsController {
       ids: body.ids,
       metadata: body.metadata,
       status: body.status,
-      limit: body.limit,
+      limit: pageLimit(body.limit, this.config.http.maxPageSize),
       offset: body.offset,
       sortBy: body.sort_by,
       sortOrder: body.sort_order,
     });
+    // One checkpoint read per thread of the page (capped by MAX_PAGE_SIZE, a few at a
+    // time), and none at all when the client selected no field of the state.
     const needsState = !body.select || body.select.includes('values') || body.select.includes('interrupts') || !!body.values;
-    const threads = await Promise.all(found.map(async (t) => toPlatformThread(t, needsState ? await this.threads.state(t) : undefined)));
+    const threads = await mapBounded(found, STATE_READS_AT_ONCE, async (t) => toPlatformThread(t, needsState ? await this.threads.state(t) : undefined));
     const matching = body.values ? threads.filter((t) => matches((t as { values?: unknown }).values, body.values!)) : threads;
     if (found.length === body.limit) reply.header('X-Pagination-Next', String(body.offset + body.limit));
     return body.select ? matching.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => body.select!.includes(k)))) : matching;
@@ -114,7 +123,7 @@ export class PlatformThreadsController {
   @Get(':thread_id/history')
   async historyGet(@Param(param) params: { thread_id: string }, @Query(historyQuery) query: { limit: number; before?: string }, @CurrentPrincipal() principal: Principal) {
     const thread = await this.threads.readable(principal, params.thread_id);
-    const states = await this.threads.history(thread, { limit: query.limit, before: query.before });
+    const states = await this.threads.history(thread, { limit: pageLimit(query.limit, this.config.http.maxPageSize), before: query.before });
     return states.map((s) => toThreadState(s, thread.threadId));
   }
 
@@ -124,7 +133,8 @@ export class PlatformThreadsController {
     const thread = await this.threads.readable(principal, params.thread_id);
     const before = typeof body.before === 'string' ? body.before : (body.before?.configurable?.checkpoint_id as string | undefined);
     const { thread_id: _ignored, ...checkpoint } = body.checkpoint ?? {};
-    const states = await this.threads.history(thread, { limit: body.limit, before, metadata: body.metadata ?? undefined, checkpoint });
+    const limit = pageLimit(body.limit, this.config.http.maxPageSize);
+    const states = await this.threads.history(thread, { limit, before, metadata: body.metadata ?? undefined, checkpoint });
     return states.map((s) => toThreadState(s, thread.threadId));
   }
 }

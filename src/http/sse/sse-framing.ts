@@ -1,14 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { RunEvent, WatchableRun } from '@riser/run-core';
+import type { WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { RiserMetrics, type StreamProtocol } from '../../metrics/riser-metrics.js';
 import { tagRequestWithRun } from '../../logging/log-scope.js';
-import { DONE } from '../chat/simple-protocol.js';
 import { socketFlowControl } from './socket-flow-control.js';
-
-const HEARTBEAT_COMMENT = { comment: 'heartbeat' } as MessageEvent;
+import type { SseProtocol } from './sse-protocol.js';
 
 /** Which protocol a stream speaks, and whether it rejoins a run (for metrics). */
 export interface StreamKind {
@@ -19,10 +17,10 @@ export interface StreamKind {
 /**
  * Everything an SSE route needs around its events, as one operator (measured ~4 µs per
  * event cheaper than three operator chains):
- * - heartbeat while idle (one interval timer, no clock read per event): a `: heartbeat` comment (never numbered, never in the run log), or
- *   the seed's `data: {"heartbeat": true}` carrying the id of the last real frame, so a
- *   client's Last-Event-ID does not move (an empty `id:` would reset it);
- * - error framing: a failure after the first frame becomes `{error, message}` then `[DONE]`;
+ * - heartbeat while idle (one interval timer, no clock read per event), in the protocol's
+ *   own form (never numbered anew, never in the run log);
+ * - error framing: a failure after the first frame ends the stream with the protocol's own
+ *   frames for it (see SseProtocol) instead of a cut connection;
  * - write coalescing: the socket is corked on the first write of an event-loop turn and
  *   uncorked on the next, so the frames of one turn leave in one syscall, not one each.
  *
@@ -61,29 +59,23 @@ export class SseFraming {
    * A run's events after `afterSeq` as one protocol's framed SSE stream: fed at the
    * connection's pace, ended with `slow_consumer` past the configured lag caps.
    */
-  follow(
-    run: WatchableRun,
-    res: ServerResponse,
-    afterSeq: number,
-    project: (event: RunEvent, next: (message: MessageEvent) => void) => void,
-    kind: StreamKind,
-  ): Observable<MessageEvent> {
+  follow(run: WatchableRun, res: ServerResponse, afterSeq: number | 'live', protocol: SseProtocol, kind: StreamKind): Observable<MessageEvent> {
     tagRequestWithRun(run.runId, run.threadId);
-    if (kind.rejoin || afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: kind.protocol });
+    if (kind.rejoin || (typeof afterSeq === 'number' && afterSeq > 0)) this.metrics.streamRejoins.inc({ protocol: kind.protocol });
     const frames = run.subscribe<MessageEvent>({
       afterSeq,
       project: (event, next) => {
         if (event.synthetic) this.metrics.countEnding(event);
-        project(event, next);
+        protocol.project(event, next);
       },
       flow: socketFlowControl(res.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.frame(res, frames, kind.protocol, run.runId);
+    return this.frame(res, frames, protocol, kind.protocol, run.runId);
   }
 
-  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: StreamKind['protocol'], runId?: string): Observable<MessageEvent> {
+  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: SseProtocol, label: StreamKind['protocol'], runId?: string): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
     const { streamFrames, streamBytes, streamHeartbeats, streamSubscribers } = this.metrics;
     const socket = res.socket!;
@@ -92,7 +84,7 @@ export class SseFraming {
     const done = () => this.open.delete(res);
     res.once('finish', done).once('close', done);
     return new Observable<MessageEvent>((subscriber) => {
-      streamSubscribers.inc({ protocol });
+      streamSubscribers.inc({ protocol: label });
       let lastId: string | undefined;
       // Activity is counted, not timed: no clock read per event. A heartbeat goes out when a
       // whole period passed without an event (so after one to two periods of silence).
@@ -114,8 +106,8 @@ export class SseFraming {
       };
       const heartbeat = setInterval(() => {
         if (emitted === emittedAtLastBeat && lastId !== undefined) {
-          emit(heartbeatStyle === 'data' ? { id: lastId, data: '{"heartbeat":true}' } : HEARTBEAT_COMMENT);
-          streamHeartbeats.add(protocol);
+          emit(protocol.heartbeat(lastId, heartbeatStyle));
+          streamHeartbeats.add(label);
         }
         emittedAtLastBeat = emitted;
       }, heartbeatMs);
@@ -123,20 +115,19 @@ export class SseFraming {
         next: (event) => {
           if (event.id !== undefined) lastId = String(event.id);
           emit(event);
-          streamFrames.add(protocol);
-          if (typeof event.data === 'string') streamBytes.add(protocol, Buffer.byteLength(event.data));
+          streamFrames.add(label);
+          if (typeof event.data === 'string') streamBytes.add(label, Buffer.byteLength(event.data));
         },
         error: (err: unknown) => {
           if (lastId === undefined) return subscriber.error(err);
           this.logger.error({ msg: 'stream failed', run_id: runId, err: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
-          emit({ id: lastId, data: JSON.stringify({ error: 'internal', message: 'the stream failed' }) });
-          emit({ id: lastId, data: DONE });
+          for (const frame of protocol.failed(lastId)) emit(frame);
           subscriber.complete();
         },
         complete: () => subscriber.complete(),
       });
       return () => {
-        streamSubscribers.dec({ protocol });
+        streamSubscribers.dec({ protocol: label });
         clearInterval(heartbeat);
         inner.unsubscribe();
       };

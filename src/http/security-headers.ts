@@ -1,0 +1,29 @@
+import fastifyHelmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+/**
+ * Security headers fit for an API that serves no HTML: `nosniff`; framing refused twice
+ * (`X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`); a CSP that lets nothing load
+ * (`default-src 'none'`), for anything a browser might still render; no referrer; HSTS.
+ * Cross-origin resource, embedder and opener policies stay off: browsers on other origins
+ * call this API through CORS, which is what decides who may read it. None of these touch
+ * how an event stream is written. docker/nginx.conf sets the same ones for what nginx
+ * answers itself.
+ */
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginResourcePolicy: false,
+  crossOriginEmbedderPolicy: false,
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+} as const;
+
+/** On every Fastify answer, JSON and SSE alike; Socket.IO's HTTP answers get them in RiserIoAdapter. */
+export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
+  await app.register(fastifyHelmet, { global: true, ...HELMET_OPTIONS });
+}
