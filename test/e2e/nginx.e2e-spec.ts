@@ -1,4 +1,5 @@
 import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
+import { DOCS_CSP } from '../../src/http/openapi/docs.controller.js';
 import { findNginx, startNginx } from '../support/nginx.js';
 import { expectSecurityHeaders } from '../support/security-headers.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
@@ -58,6 +59,15 @@ if (!nginx) {
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'payload_too_large' });
     expectSecurityHeaders(big.headers);
+  });
+
+  it('passes the /docs page’s own CSP through (Swagger UI loads), the API’s everywhere else', async () => {
+    const docs = await fetch(`${proxy.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toBe(DOCS_CSP);
+    expect(docs.headers.get('x-frame-options')).toBe('DENY');
+    const api = await fetch(`${proxy.url}/health/live`);
+    expect(api.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
   });
 
   it('logs no access_token value', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { startRiser, type RiserTestApp } from '@riser/testing';
@@ -35,6 +36,17 @@ describe('the API document: GET /openapi.json and /docs', () => {
     const html = await page.text();
     expect(html).toContain('/openapi.json');
     expect(html).not.toMatch(/https?:\/\//);
+    // The API's CSP lets nothing load; the page's own lets Swagger UI load its files from here
+    // and run its init script by hash, still never framed, with the other security headers.
+    const csp = page.headers.get('content-security-policy')!;
+    const init = /<script>([^<]*)<\/script>/.exec(html)![1];
+    expect(csp).toContain(`script-src 'self' 'sha256-${createHash('sha256').update(init).digest('base64')}'`);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).not.toContain(',');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js']) {
       const response = await fetch(`${riser.url}${asset}`);
       expect(response.status).toBe(200);
@@ -60,6 +72,7 @@ describe('the API document: GET /openapi.json and /docs', () => {
     expect(chat.responses['409'].content['application/json'].schema.allOf[1].properties.error.enum).toEqual(expect.arrayContaining(['thread_busy', 'already_decided']));
     expect(chat.responses['401'].description).toContain('unauthorized');
     expect(chat.responses['429'].description).toContain('too_many_runs');
+    expect(chat.responses['429'].description).toContain('rate_limited');
 
     const decide = document.paths['/chat/threads/{thread_id}/approvals/{interrupt_id}'].post;
     expect(decide.requestBody.content['application/json'].schema.properties.decision.enum).toEqual(['approve', 'reject', 'edit']);

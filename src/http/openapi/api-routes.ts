@@ -40,7 +40,8 @@ export interface ApiRoute {
 }
 
 const BODY = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
-const START = ['assistant_not_found', 'thread_busy', 'too_many_runs', 'shutting_down', 'unavailable'];
+/** Routes that start a run (or decide an interrupt): these also count against RATE_LIMIT_PER_MINUTE. */
+const START = ['assistant_not_found', 'thread_busy', 'too_many_runs', 'rate_limited', 'shutting_down', 'unavailable'];
 const SIMPLE = 'simple protocol' as const;
 const PLATFORM = 'platform' as const;
 const sse = (description: string) => ({ status: 200, description, stream: true });

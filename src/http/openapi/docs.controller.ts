@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Controller, Get, Header } from '@nestjs/common';
@@ -8,12 +9,31 @@ import { buildOpenApiDocument } from './openapi-document.js';
 const requireHere = createRequire(import.meta.url);
 const asset = (name: string) => readFileSync(requireHere.resolve(`swagger-ui-dist/${name}`));
 
+const INIT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
 const PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Riser API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });</script></body>
+<script>${INIT}</script></body>
 </html>`;
+
+/**
+ * The one page Riser serves for a browser: every other answer has the API's CSP
+ * (`default-src 'none'`, src/http/security-headers.ts), under which Swagger UI could load
+ * nothing. This one lets it load its own files from here, run its init script (by hash, no
+ * `unsafe-inline` script), style its elements and fetch /openapi.json; still never framed.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  `script-src 'self' 'sha256-${createHash('sha256').update(INIT).digest('base64')}'`,
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
 
 /**
  * `GET /openapi.json` (OpenAPI 3.1, built once from the route table and its zod schemas)
@@ -34,6 +54,7 @@ export class DocsController {
 
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', DOCS_CSP)
   page() {
     return PAGE;
   }

@@ -12,6 +12,7 @@ const STATUS_OF_EDGE_CODE: Record<string, number> = {
   payload_too_large: 413,
   invalid_json: 400,
   unsupported_media_type: 415,
+  rate_limited: 429,
 };
 
 /** `/threads/:thread_id` as OpenAPI writes it: `/threads/{thread_id}`. */
