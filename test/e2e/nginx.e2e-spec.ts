@@ -30,7 +30,12 @@ if (!nginx) {
     const given = await fetch(`${proxy.url}/health/live`, { headers: { 'x-request-id': 'edge-req-1' } });
     expect(given.headers.get('x-request-id')).toBe('edge-req-1');
     const made = await fetch(`${proxy.url}/health/live`);
-    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    const madeId = made.headers.get('x-request-id');
+    expect(madeId).toMatch(/^[0-9a-f]{32}$/);
+    // The access log names the same id, so an edge line leads to Riser's.
+    const log = proxy.accessLog();
+    expect(log).toMatch(/\/health\/live HTTP\/1\.1" 200 .* edge-req-1$/m);
+    expect(log).toContain(madeId!);
   });
 
   it('streams tokens progressively, not buffered into one burst', async () => {
