@@ -49,8 +49,7 @@ export class Shutdown implements BeforeApplicationShutdown {
     if (this.config.runCore.takeover) {
       this.logs.stopReaders(StreamEndCode.rejoin, 'this replica is shutting down; rejoin from the last event id');
     }
-    await this.sse.closeStreams();
-    this.gateway.closeSockets();
+    await Promise.all([this.sse.closeStreams(), this.gateway.closeSockets()]);
     this.logger.log('runs drained and streams closed');
   }
 }

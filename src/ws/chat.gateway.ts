@@ -19,7 +19,7 @@ import { ZodPipe } from '../validation/zod.pipe.js';
 import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
-import { SocketSubscriptions } from './socket-subscriptions.js';
+import { SocketSubscriptions, type FollowState } from './socket-subscriptions.js';
 import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
 import { WsExceptionFilter } from './ws-errors.js';
@@ -28,6 +28,8 @@ import type { z } from 'zod';
 
 interface SocketData {
   principal: Principal;
+  /** Plain, so connection state recovery keeps it. */
+  follows?: FollowState;
   subs: SocketSubscriptions;
   session: SocketSession;
 }
@@ -80,10 +82,31 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     // Counted before the session is armed: a token expiring at once still disconnects a counted socket.
     this.telemetry.connected(socket, data.principal);
     socket.once('disconnect', (reason) => this.telemetry.disconnected(socket, data.principal, reason));
-    // Nothing more is sent once the token has expired, even before the timer has fired.
-    data.subs = new SocketSubscriptions(socket, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal));
-    data.session = new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket));
+    // socket.data is what connection state recovery keeps (serialised into Redis by the
+    // replicas' adapter): the principal belongs there, these live objects do not, so they are
+    // kept out of its enumerable keys (a function in it crashed the adapter's encoder).
+    // A recovered socket (its client reconnected within the recovery window, maybe to another
+    // replica) follows on from what it was sent; any other starts with nothing.
+    const follows: FollowState = socket.recovered && data.follows ? data.follows : { runs: {}, threads: [] };
+    data.follows = follows;
+    Object.defineProperties(data, {
+      // Nothing more is sent once the token has expired, even before the timer has fired.
+      subs: { value: new SocketSubscriptions(socket, follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
+      session: { value: new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket)), enumerable: false, configurable: true },
+    });
     data.session.assume(data.principal);
+    if (socket.recovered) void this.followOn(socket, follows);
+  }
+
+  /** After a recovered reconnect: the threads it followed, and each run from the last seq it was sent. */
+  private async followOn(socket: Socket, follows: FollowState): Promise<void> {
+    const subs = (socket.data as SocketData).subs;
+    for (const threadId of follows.threads) this.follow(socket, threadId);
+    for (const [runId, { seq }] of Object.entries(follows.runs)) {
+      delete follows.runs[runId];
+      const run = await this.runs.byId(runId).catch(() => undefined);
+      if (run) subs.followRun(run, seq);
+    }
   }
 
   handleDisconnect(socket: Socket): void {
@@ -98,8 +121,17 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * Shutdown: the sockets of this replica are closed (their clients reconnect to another
    * one); `local` so that, with the Redis adapter, other replicas' sockets stay.
    */
-  closeSockets(): void {
-    this.server?.local.disconnectSockets(true);
+  async closeSockets(): Promise<void> {
+    const namespace = this.server;
+    if (!namespace) return;
+    // Each run a socket follows gets its final message first (its end, or `rejoin`), sent at
+    // the socket's pace: wait for those, a moment at most, then close.
+    const busy = () => [...namespace.sockets.values()].some((s) => (s.data as Partial<SocketData>).subs?.isIdle === false);
+    for (const deadline = Date.now() + 2000; busy() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    // With connection state recovery, an emit goes through the adapter (a round trip to Redis
+    // for its offset) before it is written to the socket: let the last ones out.
+    if (namespace.sockets.size && this.config.redis) await new Promise((r) => setTimeout(r, 250));
+    namespace.local.disconnectSockets(true);
   }
 
   /**

@@ -15,10 +15,26 @@ const known = new Set(Object.keys(envSchema.shape));
 describe('docker-compose.yml', () => {
   const riser = compose.services?.riser;
 
-  it('has Postgres, Riser and nginx, Riser waiting for a healthy Postgres', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'riser', 'nginx']));
+  it('has Postgres, Redis, Riser and nginx, Riser waiting for a healthy Postgres and Redis', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'riser', 'nginx']));
     expect(riser.depends_on.postgres.condition).toBe('service_healthy');
+    expect(riser.depends_on.redis.condition).toBe('service_healthy');
     expect(compose.services.postgres.healthcheck.test.join(' ')).toContain('pg_isready');
+    const redis = compose.services.redis;
+    expect(redis.image).toMatch(/^redis:7(\.|-|$)/);
+    expect(redis.healthcheck.test).toEqual(['CMD', 'redis-cli', 'ping']);
+  });
+
+  it('runs two Riser replicas on Redis, scalable with --scale riser=N', () => {
+    expect(riser.deploy.replicas).toBe(2);
+    // A fixed container name or host port would make a second replica fail to start.
+    expect(riser.container_name).toBeUndefined();
+    expect(riser.ports).toBeUndefined();
+    const url = new URL(riser.environment.REDIS_URL);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe('redis');
+    expect(url.port).toBe('6379');
+    expect(envSchema.shape.REDIS_URL.safeParse(riser.environment.REDIS_URL).success).toBe(true);
   });
 
   it('sets only variables Riser reads', () => {
@@ -42,7 +58,7 @@ describe('docker-compose.yml', () => {
     const nginx = compose.services.nginx;
     expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/conf.d/default.conf:ro');
     const nginxConf = readFileSync(resolve(root, 'docker/nginx.conf'), 'utf8');
-    expect(nginxConf).toContain(`server riser:${riser.environment.PORT};`);
+    expect(nginxConf).toMatch(new RegExp(`server riser:${riser.environment.PORT} resolve[^;]*;`));
     const listen = /listen (\d+);/.exec(nginxConf)![1];
     expect(String(nginx.ports[0]).split(':').pop()).toBe(listen);
     expect(nginx.depends_on.riser.condition).toBe('service_healthy');
@@ -74,6 +90,20 @@ describe('docker-compose.yml', () => {
     const panels = dashboard.panels.filter((p: { type: string }) => p.type !== 'row');
     expect(panels.length).toBeGreaterThan(10);
     for (const panel of panels) expect(panel.datasource.uid).toBe(datasource.uid);
+  });
+
+  it('balances every replica in docker/nginx.conf, round-robin with no sticky sessions', () => {
+    const nginxConf = readFileSync(resolve(root, 'docker/nginx.conf'), 'utf8');
+    const upstream = /upstream riser \{([^}]*)\}/.exec(nginxConf)![1];
+    // One name for all replicas, re-resolved through Docker's DNS as replicas come and go
+    // (`resolve` needs a shared-memory zone and a resolver).
+    expect(upstream).toMatch(/^\s*server riser:\d+ resolve( \S+)*;$/m);
+    expect(upstream).toMatch(/^\s*zone \S+ \d+k;$/m);
+    expect(nginxConf).toMatch(/^resolver 127\.0\.0\.11\b/m);
+    expect(upstream).not.toMatch(/\b(ip_hash|hash|sticky|least_conn|random)\b/);
+    // `resolve` on an upstream server is open-source nginx since 1.27.3.
+    const [major, minor] = /nginx:(\d+)\.(\d+)/.exec(compose.services.nginx.image)!.slice(1).map(Number);
+    expect(major * 1000 + minor).toBeGreaterThanOrEqual(1027);
   });
 
   it('gives Riser longer to stop than its shutdown grace', () => {

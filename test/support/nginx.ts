@@ -12,17 +12,26 @@ export function findNginx(): string | undefined {
 }
 
 /**
- * Runs docker/nginx.conf — the file compose mounts — in front of a Riser on 127.0.0.1, with
- * only the upstream address and listen port changed, under a throwaway prefix.
+ * Runs docker/nginx.conf — the file compose mounts — in front of one or several Risers on
+ * 127.0.0.1, with only the upstream servers and listen port changed, under a throwaway prefix.
+ * Compose's one `server riser:3000 resolve …;` line (Docker's DNS answers with every replica)
+ * becomes one `server` line per port here, with the same parameters but `resolve`.
  */
-export async function startNginx(riserPort: number): Promise<{ url: string; accessLog(): string; stop(): Promise<void> }> {
+export async function startNginx(riserPorts: number | number[]): Promise<{ url: string; accessLog(): string; stop(): Promise<void> }> {
   const binary = findNginx();
   if (!binary) throw new Error('nginx is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'riser-nginx-'));
   for (const sub of ['logs', 'tmp']) mkdirSync(join(dir, sub));
   const port = await freePort();
   const site = readFileSync(resolve(__dirname, '../../docker/nginx.conf'), 'utf8')
-    .replace(/server riser:\d+;/, `server 127.0.0.1:${riserPort};`)
+    .replace(/server riser:\d+([^;]*);/, (_, params: string) =>
+      [riserPorts]
+        .flat()
+        .map((p) => `server 127.0.0.1:${p}${params.replace(' resolve', '')};`)
+        .join('\n  '),
+    )
+    // Docker's embedded DNS exists only inside compose; the servers above are addresses.
+    .replace(/^\s*resolver .*;$/m, '')
     .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
     .replace(/\/var\/log\/nginx\//g, `${dir}/logs/`);
   writeFileSync(join(dir, 'riser.conf'), site);

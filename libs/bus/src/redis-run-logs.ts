@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { estimateBytes, RunEventLog, RunLogs, StreamEndCode, type EventLogLimits, type LogRelease, type RunEvent, type RunEventInput } from '@riser/run-core';
+import { estimateBytes, eventJson, RunEventLog, RunLogs, StreamEndCode, type EventLogLimits, type LogRelease, type RunEvent, type RunEventInput } from '@riser/run-core';
 import { RedisConnection, type RiserScripts } from './redis-connection.js';
 import { RedisLogWriter, type AppendTarget } from './redis-log-writer.js';
 
@@ -145,7 +145,7 @@ export class RedisRunLogs extends RunLogs implements OnModuleInit, AppendTarget 
 
   private async appendRaw(runId: string, attempt: number, events: (readonly [number, RunEventInput])[], keepMs: number, oldestSeq: number): Promise<number> {
     const args: (string | number)[] = [attempt, keepMs, oldestSeq, this.key(runId, 'live')];
-    for (const [seq, event] of events) args.push(seq, JSON.stringify({ event: event.event, data: event.data, ...(event.ns && { ns: event.ns }) }));
+    for (const [seq, event] of events) args.push(seq, eventJson(event));
     return this.redis.command.riserAppend(this.key(runId, 'events'), this.key(runId, 'fence'), ...args);
   }
 
