@@ -1,5 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { Controller, Get } from '@nestjs/common';
 import { Public } from '@riser/auth';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,14 +12,12 @@ function ownVersion(): string {
   }
   return '0.0.0';
 }
-export const version = ownVersion();
+const version = ownVersion();
 
 /** `GET /ok` and `GET /info`, public as on LangGraph Platform. */
 @Controller()
 @Public()
 export class MetaController {
-  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
-
   @Get('ok')
   ok() {
     return { ok: true };
@@ -28,6 +25,6 @@ export class MetaController {
 
   @Get('info')
   info() {
-    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: this.config.tracing.langsmith, store: false } };
+    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: false, store: false } };
   }
 }

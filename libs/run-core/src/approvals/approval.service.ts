@@ -58,15 +58,7 @@ export class ApprovalService {
     let decided: ApprovalRecord | undefined;
     const run = await this.runs.start(
       principal,
-      {
-        threadId,
-        assistantId: interrupted?.assistantId,
-        command: { resume },
-        messages: 'text',
-        metadata: { resumes: interruptId },
-        protocol: 'approval',
-        resumes: (interrupted?.request as RunRequest | null | undefined)?.carrier,
-      },
+      { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId }, protocol: 'approval' },
       {
         intent: 'decide',
         within: async (tx, runId) => {
