@@ -8,12 +8,20 @@ import type { RunEventInput } from './run-event.js';
  * BigInts become strings and cycles `[Circular]`, so one odd payload cannot stop a run's log.
  */
 export function eventJson(event: RunEventInput): string {
-  const plain = { event: event.event, data: event.data, ...(event.ns && { ns: event.ns }) };
+  return plainJson({ event: event.event, data: event.data, ...(event.ns && { ns: event.ns }) });
+}
+
+/**
+ * Any value as JSON the same way: LangChain objects as their dicts, BigInts as strings, cycles
+ * as `[Circular]` (the second pass runs only when the first fails). The Platform API's
+ * payloads are written with it too.
+ */
+export function plainJson(value: unknown): string {
   try {
-    return JSON.stringify(plain, asDict);
+    return JSON.stringify(value ?? null, asDict);
   } catch {
     const path: unknown[] = [];
-    return JSON.stringify(plain, function (this: unknown, key: string, replaced: unknown) {
+    return JSON.stringify(value ?? null, function (this: unknown, key: string, replaced: unknown) {
       // The replacer runs depth first: drop the ancestors already left.
       while (path.length && path[path.length - 1] !== this) path.pop();
       const out = asDict.call(this as Record<string, unknown>, key, replaced);

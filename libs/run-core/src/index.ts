@@ -17,7 +17,7 @@ export { RunCoreEvents, type ApprovalDecided, type ApprovalRequested, type RunLi
 export { GraphRegistry, DEFAULT_GRAPH, type CompiledGraph, type RegisteredGraph } from './graphs/graph-registry.js';
 export { RunError, RunErrorCode, RunFailureCode, StreamEndCode } from './run-error.js';
 export { RunEventLog, estimateBytes, type EventLogLimits } from './event-log.js';
-export { eventJson } from './event-json.js';
+export { eventJson, plainJson } from './event-json.js';
 export { subscribeToLog, type FlowControl, type SubscribeOptions } from './run-subscription.js';
 export { RunTokenHandler } from './token-handler.js';
 export { messageText, toPlainMessage, toThreadMessage, type ThreadMessageView } from './message-format.js';

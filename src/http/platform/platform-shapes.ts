@@ -1,7 +1,7 @@
 import type { StateSnapshot } from '@langchain/langgraph';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import type { RunRecord, ThreadRecord } from '@riser/persistence';
-import type { RegisteredGraph } from '@riser/run-core';
+import { plainJson, type RegisteredGraph } from '@riser/run-core';
 import { redactSecrets } from '../../security/secret-redaction.js';
 
 /** The namespace the official server derives assistant ids from: uuid5(graph_id, it). */
@@ -16,33 +16,7 @@ export const assistantIdOf = (graphId: string): string => uuidv5(graphId, NAMESP
  * as a string / `"[Circular]"` instead of failing the stream; only that rare value pays for
  * the second pass.
  */
-export function serialize(value: unknown): string {
-  try {
-    return JSON.stringify(value ?? null, asDict);
-  } catch {
-    const path: unknown[] = [];
-    return JSON.stringify(value ?? null, function (this: unknown, key: string, replaced: unknown) {
-      // The replacer runs depth first: drop the ancestors we have left.
-      while (path.length && path[path.length - 1] !== this) path.pop();
-      const out = asDict.call(this as Record<string, unknown>, key, replaced);
-      if (typeof out === 'bigint') return out.toString();
-      if (out && typeof out === 'object') {
-        if (path.includes(out)) return '[Circular]';
-        path.push(out);
-      }
-      return out;
-    });
-  }
-}
-
-function asDict(this: Record<string, unknown>, key: string, replaced: unknown): unknown {
-  const raw = this[key] as { toDict?: () => { type: string; data: Record<string, unknown> } } | undefined;
-  if (raw && typeof raw === 'object' && typeof raw.toDict === 'function') {
-    const { type, data } = raw.toDict();
-    return { ...data, type };
-  }
-  return replaced;
-}
+export const serialize = plainJson;
 
 /** Riser's run statuses in the official vocabulary: a run that paused for a human succeeded; a cancelled one was interrupted. */
 export function platformRunStatus(run: Pick<RunRecord, 'status' | 'errorCode'>): string {
