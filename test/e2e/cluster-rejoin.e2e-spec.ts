@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { bearer, connectChat, openSse, request, runMessages, type SseFrame } from '@riser/testing';
 import { describeCluster, startCluster, type Cluster } from '../support/cluster.js';
 import { until } from '../support/wait.js';
+import { readUpTo } from '../support/sse-reading.js';
 import { consecutive, ids } from '../support/run-follower.js';
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
@@ -93,20 +94,8 @@ describeCluster('cluster rejoin e2e', { nginx: true })('any replica serves any r
       let runId = '';
       for (;;) {
         expect(stream.status).toBe(200);
-        const stopAfter = 1 + Math.floor(next() * 4);
-        let taken = 0;
-        let ended = false;
-        for await (const frame of stream.frames()) {
-          if (frame.data === undefined) continue;
-          got.push(frame);
-          if (!runId) runId = JSON.parse(frame.data).run_id;
-          if (frame.data === '[DONE]') {
-            ended = true;
-            break;
-          }
-          if (++taken === stopAfter) break;
-        }
-        stream.close();
+        const { ended } = await readUpTo(stream, got, 1 + Math.floor(next() * 4));
+        runId ||= JSON.parse(got[0].data!).run_id;
         if (ended) break;
         cuts++;
         stream = await openSse(`${cluster.proxyUrl}/chat/stream?thread_id=${threadId}&run_id=${runId}`, {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { bearer, connectChat, frameData, jsonClient, openSse, request, runMessages, type SseFrame } from '@riser/testing';
 import { queryDb } from '../support/db.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
+import { readUpTo } from '../support/sse-reading.js';
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
 function random(seed: number) {
@@ -30,20 +31,8 @@ describe('rejoin: every reconnect is exact', () => {
       let runId = '';
       let stream = first;
       for (;;) {
-        const stopAfter = 1 + Math.floor(next() * 4);
-        let taken = 0;
-        let ended = false;
-        for await (const frame of stream.frames()) {
-          if (frame.data === undefined) continue;
-          got.push(frame);
-          if (!runId) runId = JSON.parse(frame.data).run_id;
-          if (frame.data === '[DONE]') {
-            ended = true;
-            break;
-          }
-          if (++taken === stopAfter) break;
-        }
-        stream.close();
+        const { ended } = await readUpTo(stream, got, 1 + Math.floor(next() * 4));
+        runId ||= JSON.parse(got[0].data!).run_id;
         if (ended) break;
         points++;
         const last = got[got.length - 1].id!;

@@ -35,3 +35,23 @@ export async function readUntil(stream: SseResponse, stop: (frame: TimedFrame, s
 export const isContent = (frame: SseFrame) => frame.data?.startsWith('{"content"') ?? false;
 export const tokensSeen = (n: number) => (_: SseFrame, seen: SseFrame[]) => seen.filter(isContent).length >= n;
 export const parsed = (frame: SseFrame) => (frame.data === '[DONE]' ? '[DONE]' : JSON.parse(frame.data!));
+
+/**
+ * Reads a simple-protocol stream until `max` data frames or `[DONE]`, appending them to `got`,
+ * then closes it (a client cutting its connection at a chosen point). `ended`: it saw `[DONE]`.
+ */
+export async function readUpTo(stream: SseResponse, got: SseFrame[], max: number): Promise<{ ended: boolean }> {
+  let taken = 0;
+  let ended = false;
+  for await (const frame of stream.frames()) {
+    if (frame.data === undefined) continue;
+    got.push(frame);
+    if (frame.data === '[DONE]') {
+      ended = true;
+      break;
+    }
+    if (++taken === max) break;
+  }
+  stream.close();
+  return { ended };
+}
