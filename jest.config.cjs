@@ -15,7 +15,7 @@ const swcOptions = {
 
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@langchain/langgraph-sdk|jose|p-queue|p-timeout|eventemitter3|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@apidevtools|@langchain/langgraph-sdk|jose|p-queue|p-timeout|eventemitter3|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
   moduleNameMapper: {
     '^@riser/(run-core|auth|persistence|testing|bus)$': '<rootDir>/libs/$1/src/index.ts',
     '^@riser/auth/dev$': '<rootDir>/libs/auth/src/dev.ts',

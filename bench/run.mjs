@@ -95,6 +95,9 @@ const QUICK_WARMUP = [
   { concurrency: 1, requests: 3, tokens: 2000, delay: 0 },
 ];
 const SHOW_ORDER = ['a', 'b', 'c', 'd'];
+const SERVER_KINDS = ['riser', 'riser-metrics', 'riser-traced', 'baseline', 'cluster', 'inprocess'];
+/** Riser with its observability on, measured against `riser` (both off) in the same run. */
+const OBSERVED = { 'riser-metrics': 'metrics on', 'riser-traced': 'tracing on (100 %)' };
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
 const INPROCESS_SCENARIOS = ['a', 'b', 'c'];
 
@@ -105,9 +108,13 @@ const USAGE = `usage: npm run bench -- [options]
   --only a,b           run only these scenarios (a: 1×2000 tokens, b: C=50 × 200 tokens,
                        c: C=100 at 20 ms/token, d: 1,000 open streams at 1 token/s)
   --repeats N          repeats per scenario (default 3; --quick: 2)
-  --servers LIST       any of riser,baseline,cluster,inprocess (default: all four); cluster = ${REPLICAS} Riser
-                       replicas on one database sharing runs through Redis (REDIS_URL, else
-                       redis://127.0.0.1:6379), skipped with a message when Redis is unreachable
+  --servers LIST       any of riser,riser-metrics,riser-traced,baseline,cluster,inprocess (default:
+                       all); riser runs with metrics and tracing off, riser-metrics with its metrics
+                       port on and scraped every second, riser-traced exporting every span
+                       (sampled at 100 %) over OTLP/HTTP to a sink in the bench process;
+                       cluster = ${REPLICAS} Riser replicas (metrics and tracing off) on one database
+                       sharing runs through Redis (REDIS_URL, else redis://127.0.0.1:6379),
+                       skipped with a message when Redis is unreachable
   --profile[=WHO]      start riser (default), baseline or both with --cpu-prof into bench/profiles/
                        (numbers then include the profiler's overhead)
   --no-build           do not run \`npm run build\` first
@@ -123,7 +130,7 @@ function parseArgs(argv) {
     quick: false,
     only: [...SHOW_ORDER],
     repeats: undefined,
-    servers: ['riser', 'baseline', 'cluster', 'inprocess'],
+    servers: [...SERVER_KINDS],
     profile: [],
     build: true,
     write: true,
@@ -156,7 +163,7 @@ function parseArgs(argv) {
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        for (const s of opts.servers) if (!['riser', 'baseline', 'cluster', 'inprocess'].includes(s)) throw new Error(`unknown server "${s}"`);
+        for (const s of opts.servers) if (!SERVER_KINDS.includes(s)) throw new Error(`unknown server "${s}"`);
         break;
       case '--profile': {
         const who = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'riser');
@@ -333,6 +340,8 @@ function riserEnv(port, databaseUrl, extra = {}) {
     RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
     // One principal starts every run of the bench: the per-principal rate limit is not what it measures.
     RATE_LIMIT_PER_MINUTE: '0',
+    // Metrics and tracing off unless the kind measures them (riser-metrics, riser-traced).
+    METRICS_PORT: '0',
     ...extra,
   });
 }
@@ -347,7 +356,8 @@ function profileArgs(kind, opts, label) {
 /**
  * Starts one server on a fresh database and waits for GET /health/live: riser and baseline as
  * one child process; cluster as REPLICAS Riser processes started together on that database,
- * with REDIS_URL and a fresh REDIS_PREFIX (and the Redis command counter loaded). Riser runs as
+ * with REDIS_URL and a fresh REDIS_PREFIX (and the Redis command counter loaded); riser-metrics
+ * and riser-traced as riser with their metrics port scraped / spans exported. Riser runs as
  * production does: `node dist/src/main.js`. `pids`/`urls` list every process of the server.
  */
 async function startServer(kind, opts, label) {
@@ -356,6 +366,8 @@ async function startServer(kind, opts, label) {
   let procs;
   let profilePaths = [];
   let redis;
+  /** What runs beside a Riser with observability on: a Prometheus-like scraper, an OTLP sink. */
+  let sidecar;
   if (kind === 'cluster') {
     const prefix = `riser_bench_${RUN_ID}_${++prefixCounter}:`;
     redisPrefixes.add(prefix);
@@ -380,11 +392,27 @@ async function startServer(kind, opts, label) {
     const port = await freePort();
     const { nodeArgs, profilePath } = profileArgs(kind, opts, label);
     if (profilePath) profilePaths = [profilePath];
-    const env =
-      kind === 'riser'
-        ? riserEnv(port, db.url)
-        : baseEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url });
-    procs = [await launch(kind, kind === 'riser' ? script : 'bench/baseline-server.mjs', env, nodeArgs)];
+    const isRiser = kind.startsWith('riser');
+    const observe = {};
+    if (kind === 'riser-metrics') {
+      const metricsPort = await freePort();
+      observe.METRICS_PORT = String(metricsPort);
+      sidecar = scraper(`http://127.0.0.1:${metricsPort}/metrics`);
+    }
+    if (kind === 'riser-traced') {
+      sidecar = await otlpSink();
+      Object.assign(observe, { OTEL_EXPORTER_OTLP_ENDPOINT: sidecar.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' });
+    }
+    const env = isRiser
+      ? riserEnv(port, db.url, observe)
+      : baseEnv({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url });
+    try {
+      procs = [await launch(kind, isRiser ? script : 'bench/baseline-server.mjs', env, nodeArgs)];
+    } catch (err) {
+      await sidecar?.stop();
+      await dropDatabase(db.name).catch(() => undefined);
+      throw err;
+    }
   }
   return {
     kind,
@@ -396,12 +424,52 @@ async function startServer(kind, opts, label) {
     output: () => procs.map((p) => p.output()).join('\n'),
     async stop() {
       const hows = await Promise.all(procs.map((p) => p.stop()));
+      await sidecar?.stop();
       await dropDatabase(db.name).catch((err) => warn(`could not drop ${db.name}: ${err.message}`));
       if (redis) {
         await deleteRedisKeys(redis.prefix).catch((err) => warn(`could not delete the Redis keys ${redis.prefix}*: ${err.message}`));
         for (const f of redis.countFiles) rmSync(f, { force: true });
       }
       return hows.find((h) => h.code !== 0) ?? hows[0];
+    },
+  };
+}
+
+/** Scrapes a metrics URL every second, as Prometheus would (its cost is part of metrics'). */
+function scraper(url) {
+  let scrapes = 0;
+  const timer = setInterval(() => {
+    fetch(url).then(
+      (r) => r.text().then(() => scrapes++),
+      () => undefined,
+    );
+  }, 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      if (!scrapes) warn(`the metrics port was never scraped (${url})`);
+    },
+  };
+}
+
+/** Accepts OTLP/HTTP exports and drops them: the collector's side is not Riser's cost. */
+async function otlpSink() {
+  const { createServer: createHttpServer } = await import('node:http');
+  let exports = 0;
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      if (!exports) warn('no span was exported to the OTLP sink');
     },
   };
 }
@@ -794,6 +862,25 @@ function buildTable(results, opts) {
   return lines.join('\n');
 }
 
+/** CPU per token with metrics on, tracing on, against both off (paired by repeat). */
+function buildObservabilityTable(results, opts) {
+  const kinds = Object.keys(OBSERVED).filter((k) => opts.servers.includes(k));
+  if (!kinds.length || !opts.servers.includes('riser')) return '';
+  const lines = ['', '', '**Observability cost** (Riser with metrics and tracing off, against each on; paired by repeat):', ''];
+  lines.push(`| scenario | metric | off | ${kinds.map((k) => OBSERVED[k]).join(' | ')} | ${kinds.map((k) => `${OBSERVED[k]} ÷ off`).join(' | ')} |`);
+  lines.push(`|---|---|---:|${kinds.map(() => '---:|').join('')}${kinds.map(() => '---:|').join('')}`);
+  for (const key of SHOW_ORDER) {
+    if (!opts.only.includes(key) || key === 'd') continue;
+    for (const m of METRICS.filter((x) => ['cpuUsPerToken', 'ttftP99', 'gapP99'].includes(x.key))) {
+      const off = results.riser[key] ?? [];
+      const cells = kinds.map((k) => fmtSpread((results[k][key] ?? []).map((r) => r[m.key]), m.digits));
+      const ratios = kinds.map((k) => fmtPaired(results[k][key] ?? [], off, m.key));
+      lines.push(`| ${opts.scenarios[key].title} | ${m.label} | ${fmtSpread(off.map((r) => r[m.key]), m.digits)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function evaluateTargets(results, opts) {
   const R = results.riser;
   const B = results.baseline;
@@ -809,6 +896,20 @@ function evaluateTargets(results, opts) {
   };
   const f = (x, d = 1) => fmtNum(x, d);
   const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+  for (const [kind, limit] of [
+    ['riser-metrics', 1.03],
+    ['riser-traced', 1.1],
+  ]) {
+    const O = results[kind];
+    const r = median(pairedRatios(O.b ?? [], R.b ?? [], 'cpuUsPerToken'));
+    add(
+      `(b) CPU µs per token, ${OBSERVED[kind]}: ≤ ${limit} × both off`,
+      has('b') && opts.servers.includes(kind) && opts.servers.includes('riser'),
+      r,
+      r <= limit,
+      `${f(m(O, 'b', 'cpuUsPerToken'))} vs ${f(m(R, 'b', 'cpuUsPerToken'))} µs, ${OBSERVED[kind]} ÷ off ${x(r)}`,
+    );
+  }
   {
     const r = ratio(B, 'b', 'cpuUsPerToken');
     add('(b) CPU µs per token: Riser ≤ baseline', has('b'), r, r <= 1, `${f(m(R, 'b', 'cpuUsPerToken'))} vs ${f(m(B, 'b', 'cpuUsPerToken'))} µs, Riser ÷ baseline ${x(r)}`);
@@ -964,7 +1065,7 @@ function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, dur
   );
   out.push(`- command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``);
   out.push(
-    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/)` +
+    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} RATE_LIMIT_PER_MINUTE=0 METRICS_PORT=0 node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/); \`riser-metrics\`: the same with \`METRICS_PORT\` set and scraped every second; \`riser-traced\`: with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
       (opts.profile.includes('riser') ? ' with `--cpu-prof` (profiled: numbers include the profiler)' : ''),
   );
   if (opts.servers.includes('cluster')) {
@@ -1097,7 +1198,7 @@ async function main() {
   }
   if (opts.servers.includes('cluster')) writeFileSync(REDIS_COUNTER, REDIS_COUNTER_SOURCE);
   const kinds = opts.servers.filter((s) => s !== 'inprocess');
-  const results = { riser: {}, cluster: {}, baseline: {}, inprocess: {}, inhandler: {} };
+  const results = { riser: {}, 'riser-metrics': {}, 'riser-traced': {}, cluster: {}, baseline: {}, inprocess: {}, inhandler: {} };
   const push = (kind, key, row) => ((results[kind][key] ??= []), results[kind][key].push(row));
   // (d) on a process of its own, measured right after a light warm-up: its "RSS before" is not
   // inflated by other scenarios, and the garbage of its 1,000 streams does not land in theirs.
@@ -1130,7 +1231,7 @@ async function main() {
             const row = await measure(server, opts.scenarios[key]);
             push(kind, key, { rep, ...row });
             process.stderr.write(
-              `bench: rep ${rep} ${kind.padEnd(8)} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, ` +
+              `bench: rep ${rep} ${kind.padEnd(13)} ${key}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, ` +
                 `TTFB p99 ${fmtNum(row.ttfbP99, 1)} ms, gap p99 ${fmtNum(row.gapP99, 2)} ms` +
                 (key === 'd' ? `, RSS/stream ${fmtNum(row.rssPerStreamKb, 1)} KB (all open: ${row.allOpen})` : '') +
                 `, errors ${row.errors}, short ${row.short}; CPU server ${row.serverCpuPct.toFixed(0)}%, load generator ${row.clientCpuPct.toFixed(0)}%` +
@@ -1168,7 +1269,7 @@ async function main() {
   }
 
   const durationS = (Date.now() - started) / 1000;
-  const table = buildTable(results, opts);
+  const table = buildTable(results, opts) + buildObservabilityTable(results, opts);
   const targets = evaluateTargets(results, opts);
   if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
   const speed = { start: speedStart, end: speedIndex() };

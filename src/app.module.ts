@@ -21,6 +21,14 @@ import { NotImplementedController } from './http/platform/not-implemented.contro
 import { PlatformRuns } from './http/platform/platform-runs.js';
 import { PlatformRunsController } from './http/platform/platform-runs.controller.js';
 import { PlatformThreadsController } from './http/platform/platform-threads.controller.js';
+import { DocsController } from './http/openapi/docs.controller.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { RiserMetrics } from './metrics/riser-metrics.js';
+import { RunMetrics } from './metrics/run-metrics.js';
+import { StateMetrics } from './metrics/state-metrics.js';
+import { SocketTelemetry } from './ws/socket-telemetry.js';
+import { RunLogScope } from './logging/request-scope.js';
+import { RunTracing } from './tracing/run-tracing.js';
 
 /** The composition root: libraries configured from the one typed config, and transports. */
 @Module({})
@@ -40,6 +48,7 @@ export class AppModule {
         ChatController,
         ThreadsController,
         HealthController,
+        DocsController,
         MetaController,
         AssistantsController,
         NotImplementedController,
@@ -54,6 +63,11 @@ export class AppModule {
         ChatGateway,
         Shutdown,
         PlatformRuns,
+        SocketTelemetry,
+        RunLogScope,
+        RunTracing,
+        { provide: RiserMetrics, useFactory: () => new RiserMetrics(config.metrics.port !== 0) },
+        ...(config.metrics.port !== 0 ? [RunMetrics, StateMetrics, MetricsServer] : []),
         RateLimiter,
         RateLimitGuard,
       ],

@@ -8,6 +8,13 @@ import { registerRateLimit } from './rate-limit/rate-limit.plugin.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { RiserIoAdapter } from './ws/riser-io.adapter.js';
 import { RedisConnection } from '@riser/bus';
+import { instrumentHttp } from './metrics/http-metrics.js';
+import { RiserMetrics } from './metrics/riser-metrics.js';
+import { requestIdOf, scopeRequests } from './logging/request-scope.js';
+import { catalogRoutes } from './http/openapi/route-catalog.js';
+import { traceRequests } from './tracing/http-tracing.js';
+import { TRACER_NAME } from './tracing/run-tracing.js';
+import { trace } from '@opentelemetry/api';
 
 /**
  * Builds the app exactly as production runs it: Fastify with Riser's limits and logger,
@@ -23,6 +30,8 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     // connections are closed instead of holding the process open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // `reqId` in every log line of a request: the client's `x-request-id` when it sends one.
+    genReqId: requestIdOf,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
@@ -37,12 +46,17 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
 }
 
 export function configureApp(app: NestFastifyApplication, config: RiserConfig): void {
+  catalogRoutes(app.getHttpAdapter().getInstance());
+  scopeRequests(app.getHttpAdapter().getInstance());
+  if (config.tracing.enabled) traceRequests(app.getHttpAdapter().getInstance(), trace.getTracer(TRACER_NAME));
+  const metrics = app.get(RiserMetrics);
+  if (metrics.enabled) instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
   app.useWebSocketAdapter(new RiserIoAdapter(app, config, config.redis && app.get(RedisConnection)));
   const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins === '*' ? true : origins,
     credentials: origins !== '*',
-    exposedHeaders: ['Content-Location', 'Location'],
+    exposedHeaders: ['Content-Location', 'Location', 'x-request-id'],
     maxAge: 600,
   });
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type RiserConfig } from './config/riser-config
 import { createApp } from './configure-app.js';
 import { createRootLogger } from './logging/pino-logger.js';
 import { Shutdown } from './lifecycle/shutdown.js';
+import { startTracing } from './tracing/tracing-sdk.js';
 
 async function main(): Promise<void> {
   let config: RiserConfig;
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createRootLogger(config.logLevel);
+  const tracing = startTracing(config.tracing);
+  if (tracing) logger.info({ otel_service_name: config.tracing.serviceName }, 'OpenTelemetry traces are exported (OTEL_EXPORTER_OTLP_*)');
   const app = await createApp(config, logger);
   await app.listen({ port: config.port, host: config.host });
   const url = await app.getUrl();
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
       .get(Shutdown)
       .run()
       .then(() => app.close())
+      // Spans still batched are sent before the process exits.
+      .then(() => tracing?.shutdown())
       .then(
       () => {
         logger.info('shutdown complete');

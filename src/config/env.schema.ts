@@ -81,6 +81,28 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(0).default(60),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+
+  METRICS_PORT: port.default(9464),
+
+  // OpenTelemetry: read by its SDK as it documents them; validated here, listed in the README.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc']).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+  OTEL_PROPAGATORS: z.string().optional(),
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+
+  // LangSmith: read by LangChain itself (every run is traced when on).
+  LANGSMITH_TRACING: z.enum(['true', 'false']).optional(),
+  LANGSMITH_API_KEY: z.string().min(1).optional(),
+  LANGSMITH_ENDPOINT: z.url().optional(),
+  LANGSMITH_PROJECT: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -45,6 +45,11 @@ export interface RiserConfig {
     corsOrigins: string[] | '*';
     trustProxy: boolean;
   };
+  /** Prometheus metrics on their own port; 0 = off. */
+  metrics: { port: number };
+  /** OpenTelemetry traces: on when an OTLP endpoint is set (and the SDK not disabled). */
+  /** `riser` unless OTEL_SERVICE_NAME or a `service.name` in OTEL_RESOURCE_ATTRIBUTES names it. */
+  tracing: { enabled: boolean; serviceName: string | undefined; langsmith: boolean };
 }
 
 export const RISER_CONFIG = Symbol('riser:config');
@@ -75,6 +80,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
   const hmac = algorithms.filter((a) => a.startsWith('HS'));
   if (env.JWT_JWKS_URI && hmac.length) problems.push(`JWT_ALGORITHMS: ${hmac.join(', ')} cannot be used with JWT_JWKS_URI`);
   if (!env.JWT_JWKS_URI && hmac.length !== algorithms.length) problems.push('JWT_ALGORITHMS: asymmetric algorithms need JWT_JWKS_URI');
+  if (env.LANGSMITH_TRACING === 'true' && !env.LANGSMITH_API_KEY) problems.push('LANGSMITH_API_KEY: required when LANGSMITH_TRACING=true');
   if (env.RUN_TIMEOUT_MS > env.RUN_TIMEOUT_MAX_MS) problems.push('RUN_TIMEOUT_MS: must not exceed RUN_TIMEOUT_MAX_MS');
   let apiKeys = new Map<string, { sub: string; tenant: string; roles: string[] }>();
   try {
@@ -150,6 +156,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       maxPageSize: env.MAX_PAGE_SIZE,
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
+    },
+    metrics: { port: env.METRICS_PORT },
+    tracing: {
+      enabled: !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true',
+      langsmith: env.LANGSMITH_TRACING === 'true',
+      serviceName: env.OTEL_SERVICE_NAME ?? (/(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '') ? undefined : 'riser'),
     },
   };
 }

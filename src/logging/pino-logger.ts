@@ -1,6 +1,9 @@
 import pino, { type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
 import { redactDeep, redactSecrets } from '../security/secret-redaction.js';
+import { scopeFields } from './log-scope.js';
+
+const CHINDINGS = pino.symbols.chindingsSym;
 
 /**
  * One JSON logger for the whole process: Fastify's request logs and Nest's (via
@@ -27,6 +30,9 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
     },
     base: { service: 'riser' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // The ids of the request and run the line is written for (src/logging/log-scope.ts);
+    // Fastify's request logger binds `reqId` itself, so it is not written twice there.
+    mixin: (_fields, _level, logger) => scopeFields(((logger as unknown as Record<symbol, string>)[CHINDINGS] ?? '').includes('"reqId"')),
     redact: {
       paths: [
         'req.headers.authorization',

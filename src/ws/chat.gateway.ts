@@ -20,6 +20,7 @@ import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
 import { SocketSubscriptions, type FollowState } from './socket-subscriptions.js';
+import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
 import { WsExceptionFilter } from './ws-errors.js';
 import { wsApproveSchema, wsAuthSchema, wsCancelSchema, wsChatSchema, wsSubscribeSchema, wsUnsubscribeSchema } from './ws.schemas.js';
@@ -57,10 +58,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly threads: ThreadService,
     private readonly approvals: ApprovalService,
     private readonly events: RunCoreEvents,
+    private readonly telemetry: SocketTelemetry,
   ) {}
 
   afterInit(namespace: Namespace): void {
-    namespace.use(handshakeAuth(this.verifier));
+    namespace.use(handshakeAuth(this.verifier, (socket, message) => this.telemetry.refused(socket, message)));
     const audience = (e: ThreadAudience) => [userRoom(e.tenant, e.ownerSub), approverRoom(e.tenant)];
     this.subscriptions.add(
       this.events.approvalRequested$.subscribe(({ tenant, ownerSub, ...payload }) =>
@@ -77,6 +79,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleConnection(socket: Socket): void {
     const data = socket.data as SocketData;
+    // Counted before the session is armed: a token expiring at once still disconnects a counted socket.
+    this.telemetry.connected(socket, data.principal);
+    socket.once('disconnect', (reason) => this.telemetry.disconnected(socket, data.principal, reason));
     // socket.data is what connection state recovery keeps (serialised into Redis by the
     // replicas' adapter): the principal belongs there, these live objects do not, so they are
     // kept out of its enumerable keys (a function in it crashed the adapter's encoder).
@@ -86,7 +91,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     data.follows = follows;
     Object.defineProperties(data, {
       // Nothing more is sent once the token has expired, even before the timer has fired.
-      subs: { value: new SocketSubscriptions(socket, follows, this.config.sse, () => !isExpired(data.principal)), enumerable: false, configurable: true },
+      subs: { value: new SocketSubscriptions(socket, follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
       session: { value: new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket)), enumerable: false, configurable: true },
     });
     data.session.assume(data.principal);

@@ -1,9 +1,13 @@
-import type { Subscription } from 'rxjs';
+import { Logger } from '@nestjs/common';
+import { finalize, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io';
 import type { WatchableRun } from '@riser/run-core';
 import type { SseOptions } from '../config/riser-config.js';
+import type { RiserMetrics } from '../metrics/riser-metrics.js';
 import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
+
+const logger = new Logger('SocketSubscriptions');
 
 /**
  * What a socket follows, as plain data: kept in `socket.data`, so connection state recovery
@@ -25,6 +29,7 @@ export class SocketSubscriptions {
     /** Kept up to date as messages go out (see FollowState). */
     readonly state: FollowState,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
+    private readonly metrics: RiserMetrics,
     /** False once the socket may no longer be sent anything (its token expired). */
     private readonly maySend: () => boolean = () => true,
   ) {
@@ -36,6 +41,9 @@ export class SocketSubscriptions {
     if (this.runs.has(run.runId)) return;
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);
+    const { streamFrames, streamSubscribers } = this.metrics;
+    if (afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: 'socket' });
+    streamSubscribers.inc({ protocol: 'socket' });
     const followed = (this.state.runs[run.runId] = { threadId: run.threadId, seq: afterSeq });
     const done = () => {
       this.runs.delete(run.runId);
@@ -45,6 +53,7 @@ export class SocketSubscriptions {
       .subscribe<Record<string, unknown>>({
         afterSeq,
         project: (event, next) => {
+          if (event.synthetic) this.metrics.countEnding(event);
           const payload = socketMessage(event, run.runId);
           if (payload) next(payload);
         },
@@ -52,14 +61,19 @@ export class SocketSubscriptions {
         maxLagEvents: this.limits.maxLagEvents,
         maxLagBytes: this.limits.maxBufferedBytes,
       })
+      .pipe(finalize(() => streamSubscribers.dec({ protocol: 'socket' })))
       .subscribe({
         next: (payload) => {
           if (!this.maySend()) return;
           this.socket.emit('message', payload);
+          streamFrames.add('socket');
           if (typeof payload.seq === 'number' && !(payload.error === 'rejoin')) followed.seq = payload.seq;
         },
         complete: done,
-        error: done,
+        error: (err: unknown) => {
+          done();
+          logger.error({ msg: 'socket stream failed', run_id: run.runId, thread_id: run.threadId, socket_id: this.socket.id, err: err instanceof Error ? err.message : String(err) });
+        },
       });
   }
 

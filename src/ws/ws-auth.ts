@@ -7,7 +7,7 @@ import { isExpired } from './socket-session.js';
  * or an `Authorization: Bearer` header. Anything else is refused with a `connect_error`
  * whose message is `unauthorized` (the reason is in `err.data`).
  */
-export function handshakeAuth(verifier: TokenVerifier) {
+export function handshakeAuth(verifier: TokenVerifier, onRefused: (socket: Socket, message: string) => void = () => undefined) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const header = socket.handshake.headers.authorization;
@@ -26,6 +26,7 @@ export function handshakeAuth(verifier: TokenVerifier) {
           next();
         },
         (err: Error) => {
+          onRefused(socket, err.message);
           const refused = new Error('unauthorized') as Error & { data?: unknown };
           refused.data = { code: 'unauthorized', message: err.message };
           next(refused);

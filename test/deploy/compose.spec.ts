@@ -52,7 +52,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('puts nginx (with docker/nginx.conf) in front of the port Riser listens on, and checks a health route that exists', () => {
-    expect(riser.expose.map(String)).toEqual([riser.environment.PORT]);
+    // The metrics port is exposed to the compose network (Prometheus), never published.
+    expect(riser.expose.map(String)).toEqual([riser.environment.PORT, riser.environment.METRICS_PORT]);
     expect(riser.ports).toBeUndefined();
     const nginx = compose.services.nginx;
     expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/conf.d/default.conf:ro');
@@ -67,6 +68,28 @@ describe('docker-compose.yml', () => {
     expect(controller).toMatch(/@Controller\('health'\)/);
     expect(controller).toMatch(/@Get\('ready'\)/);
     expect(controller).toMatch(/@Get\('live'\)/);
+  });
+
+  it('has an observability profile: Prometheus scraping the metrics port, Grafana provisioned with the dashboard', () => {
+    const { prometheus, grafana } = compose.services;
+    for (const service of [prometheus, grafana]) expect(service.profiles).toEqual(['observability']);
+    for (const name of ['postgres', 'riser', 'nginx']) expect(compose.services[name].profiles).toBeUndefined();
+    const scrape = parse(readFileSync(resolve(root, 'docker/prometheus/prometheus.yml'), 'utf8'));
+    const target = scrape.scrape_configs[0].dns_sd_configs[0];
+    expect(target.names).toEqual(['riser']);
+    expect(String(target.port)).toBe(riser.environment.METRICS_PORT);
+    expect(prometheus.volumes).toContain('./docker/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    // Provisioning: the datasource the dashboard's panels name, and the folder it is loaded from.
+    expect(grafana.volumes).toContain('./docker/grafana/provisioning:/etc/grafana/provisioning:ro');
+    const mounted = grafana.volumes.find((v: string) => v.startsWith('./docker/grafana/riser-dashboard.json:'));
+    const provider = parse(readFileSync(resolve(root, 'docker/grafana/provisioning/dashboards/riser.yml'), 'utf8')).providers[0];
+    expect(mounted.split(':')[1]).toBe(`${provider.options.path}/riser-dashboard.json`);
+    const datasource = parse(readFileSync(resolve(root, 'docker/grafana/provisioning/datasources/prometheus.yml'), 'utf8')).datasources[0];
+    expect(datasource.url).toBe('http://prometheus:9090');
+    const dashboard = JSON.parse(readFileSync(resolve(root, 'docker/grafana/riser-dashboard.json'), 'utf8'));
+    const panels = dashboard.panels.filter((p: { type: string }) => p.type !== 'row');
+    expect(panels.length).toBeGreaterThan(10);
+    for (const panel of panels) expect(panel.datasource.uid).toBe(datasource.uid);
   });
 
   it('balances every replica in docker/nginx.conf, round-robin with no sticky sessions', () => {

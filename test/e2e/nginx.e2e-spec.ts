@@ -1,4 +1,5 @@
 import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
+import { DOCS_CSP } from '../../src/http/openapi/docs.controller.js';
 import { findNginx, startNginx } from '../support/nginx.js';
 import { expectSecurityHeaders } from '../support/security-headers.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
@@ -23,6 +24,18 @@ if (!nginx) {
   afterAll(async () => {
     await proxy?.stop();
     await riser?.destroy();
+  });
+
+  it('hands Riser one request id: the client’s, or nginx’s own', async () => {
+    const given = await fetch(`${proxy.url}/health/live`, { headers: { 'x-request-id': 'edge-req-1' } });
+    expect(given.headers.get('x-request-id')).toBe('edge-req-1');
+    const made = await fetch(`${proxy.url}/health/live`);
+    const madeId = made.headers.get('x-request-id');
+    expect(madeId).toMatch(/^[0-9a-f]{32}$/);
+    // The access log names the same id, so an edge line leads to Riser's.
+    const log = proxy.accessLog();
+    expect(log).toMatch(/\/health\/live HTTP\/1\.1" 200 .* edge-req-1$/m);
+    expect(log).toContain(madeId!);
   });
 
   it('streams tokens progressively, not buffered into one burst', async () => {
@@ -51,6 +64,15 @@ if (!nginx) {
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'payload_too_large' });
     expectSecurityHeaders(big.headers);
+  });
+
+  it('passes the /docs page’s own CSP through (Swagger UI loads), the API’s everywhere else', async () => {
+    const docs = await fetch(`${proxy.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toBe(DOCS_CSP);
+    expect(docs.headers.get('x-frame-options')).toBe('DENY');
+    const api = await fetch(`${proxy.url}/health/live`);
+    expect(api.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
   });
 
   it('logs no access_token value', async () => {

@@ -32,9 +32,13 @@ function anyFreePort(): Promise<number> {
   });
 }
 
-/** The environment of a fresh machine: no DATABASE_URL, no JWT settings, nothing of ours. */
+/**
+ * The environment of a fresh machine: no DATABASE_URL, no JWT settings, nothing of ours —
+ * but metrics off unless a test asks for them: the fixed default port (9464) would collide
+ * between suites running side by side.
+ */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { METRICS_PORT: '0' };
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
   return { ...env, ...extra };
 }

@@ -23,6 +23,8 @@ export interface ApprovalDecided extends ThreadAudience {
   decision: string;
   decided_by: string;
   decided_at: string;
+  /** When the interrupt asked (for the time a decision took). */
+  requested_at: string;
   resume_run_id?: string;
 }
 
@@ -39,6 +41,25 @@ export type RunLifecycle =
   /** An attempt here stopped without ending the run (fenced, or handed back at shutdown). */
   | { kind: 'let_go'; runId: string; why: 'fenced' | 'handed_back' };
 
+/** The attempt a wrapper runs around, as logs and traces name it. */
+export interface RunScope {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  tenant: string;
+  attempt: number;
+  protocol: string;
+  /** The caller's context at admission, and that of the run this one resumes (RunRequest). */
+  carrier?: Record<string, string>;
+  resumes?: Record<string, string>;
+}
+
+/**
+ * Wraps the execution of each attempt on this replica: how src/ gives a run's async work
+ * its log fields and trace span without the core knowing either. Must call `fn` once.
+ */
+export type RunWrapper = <T>(run: RunScope, fn: () => Promise<T>) => Promise<T>;
+
 /**
  * Approvals requested or decided, for transports to push to their clients, and the runs'
  * lifecycle, for metrics. In-process Subjects, raised on the replica where it happened; the
@@ -50,6 +71,37 @@ export class RunCoreEvents {
   readonly lifecycle$ = new Subject<RunLifecycle>();
   readonly approvalRequested$ = new Subject<ApprovalRequested>();
   readonly approvalDecided$ = new Subject<ApprovalDecided>();
+  /** Added to by src/ at start (log scope, trace span); the first added is the outermost. */
+  readonly runWrappers: RunWrapper[] = [];
+  /** Give the caller's context to store with a run at admission (src/ adds trace context). */
+  readonly carrierSources: (() => Record<string, string> | undefined)[] = [];
+  /** Give LangChain callback handlers for an attempt (src/ adds trace spans per node and model). */
+  readonly callbackSources: ((runId: string) => object | undefined)[] = [];
+
+  /** The caller's context, from every source (undefined with none). */
+  carrier(): Record<string, string> | undefined {
+    let carrier: Record<string, string> | undefined;
+    for (const source of this.carrierSources) {
+      const more = source();
+      if (more) carrier = { ...carrier, ...more };
+    }
+    return carrier;
+  }
+
+  /** Extra callback handlers for an attempt, from every source. */
+  callbacksFor(runId: string): object[] {
+    const handlers: object[] = [];
+    for (const source of this.callbackSources) {
+      const handler = source(runId);
+      if (handler) handlers.push(handler);
+    }
+    return handlers;
+  }
+
+  /** Runs one attempt inside every wrapper. */
+  inRun<T>(run: RunScope, fn: () => Promise<T>): Promise<T> {
+    return this.runWrappers.reduceRight<() => Promise<T>>((inner, wrap) => () => wrap(run, inner), fn)();
+  }
 
   /** An interrupt is waiting for a decision on a thread of `owner`. */
   requested(owner: Owner, approval: ApprovalRecord): void {
@@ -75,6 +127,7 @@ export class RunCoreEvents {
       decision: DECISION_OF[approval.status],
       decided_by: approval.decidedBy ?? owner.sub,
       decided_at: (approval.decidedAt ?? new Date()).toISOString(),
+      requested_at: approval.createdAt.toISOString(),
       ...(approval.resumeRunId && { resume_run_id: approval.resumeRunId }),
     });
   }

@@ -28,7 +28,22 @@ export class RunDriver {
     private readonly events: RunCoreEvents,
   ) {}
 
-  async drive(run: RunExecution): Promise<void> {
+  drive(run: RunExecution): Promise<void> {
+    // Inside src/'s wrappers (log scope, trace span): the core knows neither.
+    const scope = {
+      runId: run.runId,
+      threadId: run.threadId,
+      assistantId: run.record.assistantId,
+      tenant: run.owner.tenant,
+      attempt: run.attempt,
+      protocol: run.request.protocol ?? 'simple',
+      carrier: run.request.carrier,
+      resumes: run.request.resumes,
+    };
+    return this.events.inRun(scope, () => this.attempt(run));
+  }
+
+  private async attempt(run: RunExecution): Promise<void> {
     this.registry.add(run);
     let outcome: RunOutcome;
     try {

@@ -67,7 +67,7 @@ export class RunExecutor {
       },
       ...(request.context && { context: request.context }),
       recursionLimit: config.recursion_limit ?? 25,
-      callbacks: [...callbacks, ...((config.callbacks as never[]) ?? [])],
+      callbacks: [...callbacks, ...(this.events.callbacksFor(run.runId) as never[]), ...((config.callbacks as never[]) ?? [])],
       ...(recorded.has('custom') && { writer: this.customWriter(run, subgraphs) }),
       streamMode: modes,
       subgraphs,

@@ -49,4 +49,11 @@ export interface RunRequest {
   clientModes?: string[];
   /** Which protocol started the run (for metrics and logs). */
   protocol?: RunProtocol;
+  /**
+   * Opaque context of the caller (W3C trace context, from RunCoreEvents.carrierSources),
+   * stored with the run: a queued, claimed or taken-over attempt continues the caller's trace.
+   */
+  carrier?: Record<string, string>;
+  /** The carrier of the run this one resumes (a decision on its interrupt), to link the two. */
+  resumes?: Record<string, string>;
 }

@@ -71,6 +71,8 @@ export class RunService {
   async start(principal: Principal, request: RunRequest, options: StartOptions = {}): Promise<RunHandle> {
     if (!this.accepting) throw new RunError(RunErrorCode.shuttingDown, 'the server is shutting down; retry on another replica');
     if (!this.logs.available) throw new RunError(RunErrorCode.unavailable, 'runs cannot be started right now; retry shortly');
+    const carrier = request.carrier ?? this.events.carrier();
+    if (carrier) request = { ...request, carrier };
     const assistantId = request.assistantId ?? DEFAULT_GRAPH;
     const threadId = request.threadId ?? randomUUID();
     const strategy = request.multitaskStrategy ?? 'reject';

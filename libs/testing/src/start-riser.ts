@@ -46,6 +46,8 @@ export async function startRiser(options: StartRiserOptions): Promise<RiserTestA
     JWT_SECRET: secret,
     DATABASE_URL: database.url,
     SHUTDOWN_GRACE_MS: '2000',
+    // Metrics listen on a port of their own (9464 by default): off unless a test asks.
+    METRICS_PORT: '0',
     // Suites start many runs as one principal; a test of the limit sets its own.
     RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,

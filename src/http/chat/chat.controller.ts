@@ -35,7 +35,7 @@ export class ChatController {
     if (body.resume) {
       const { interrupt_id, ...decision } = body.resume;
       const resumed = await this.approvals.decide(principal, body.thread_id!, interrupt_id, decision);
-      return this.sse.follow(resumed, reply.raw, 0, simpleSse);
+      return this.sse.follow(resumed, reply.raw, 0, simpleSse, { protocol: 'simple' });
     }
     const message = body.message!;
     if (Buffer.byteLength(message, 'utf8') > this.config.http.maxMessageBytes) {
@@ -55,7 +55,7 @@ export class ChatController {
       multitaskStrategy: body.multitask_strategy,
       config: body.config,
     });
-    return this.sse.follow(run, reply.raw, 0, simpleSse);
+    return this.sse.follow(run, reply.raw, 0, simpleSse, { protocol: 'simple' });
   }
 
   /**
@@ -79,6 +79,6 @@ export class ChatController {
     const after = cursor === undefined ? 0 : Number(cursor);
     // Nothing after the end: 204 tells an EventSource to stop reconnecting.
     if (run.isEnded && run.lastSeq !== undefined && after >= run.lastSeq) throw new HttpException('', 204);
-    return this.sse.follow(run, reply.raw, after, simpleSse);
+    return this.sse.follow(run, reply.raw, after, simpleSse, { protocol: 'simple', rejoin: true });
   }
 }

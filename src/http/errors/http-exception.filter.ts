@@ -1,7 +1,9 @@
-import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RunError } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { refusalReason } from '../../metrics/auth-refusal.js';
+import { RiserMetrics } from '../../metrics/riser-metrics.js';
 import { drainRequest } from './drain-request.js';
 import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
 
@@ -14,7 +16,10 @@ import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js'
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    @Optional() private readonly metrics?: RiserMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
@@ -24,6 +29,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = toHttpError(exception);
+    if (status === 401 && body.error === 'unauthorized') this.metrics?.authRefusals.inc({ reason: refusalReason(body.message) });
     if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception : String(exception));
     if (reply.sent || reply.raw.headersSent) {
       // An SSE stream already answered 200: nothing more can be sent as an HTTP error.

@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { Public } from '@riser/auth';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,12 +13,14 @@ function ownVersion(): string {
   }
   return '0.0.0';
 }
-const version = ownVersion();
+export const version = ownVersion();
 
 /** `GET /ok` and `GET /info`, public as on LangGraph Platform. */
 @Controller()
 @Public()
 export class MetaController {
+  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
+
   @Get('ok')
   ok() {
     return { ok: true };
@@ -25,6 +28,6 @@ export class MetaController {
 
   @Get('info')
   info() {
-    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: false, store: false } };
+    return { version, context: 'js', server: 'riser', flags: { assistants: true, crons: false, langsmith: this.config.tracing.langsmith, store: false } };
   }
 }

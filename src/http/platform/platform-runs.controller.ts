@@ -50,7 +50,7 @@ export class PlatformRunsController {
     const { run, modes } = await this.start(principal, params.thread_id, payload, reply);
     // Location lets the SDK reconnect by itself (GET …/stream with Last-Event-ID).
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
-    return this.sse.follow(run, reply.raw, 0, platformSse(modes));
+    return this.sse.follow(run, reply.raw, 0, platformSse(modes), { protocol: 'platform' });
   }
 
   @Sse('runs/stream', { method: RequestMethod.POST })
@@ -58,7 +58,7 @@ export class PlatformRunsController {
   @HttpCode(200)
   async statelessStream(@Body(body) payload: RunCreate, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { run, modes } = await this.start(principal, undefined, payload, reply);
-    return this.sse.follow(run, reply.raw, 0, platformSse(modes));
+    return this.sse.follow(run, reply.raw, 0, platformSse(modes), { protocol: 'platform' });
   }
 
   @Post('threads/:thread_id/runs')
@@ -160,7 +160,7 @@ export class PlatformRunsController {
     const modes = streamMode ? requestedModes(streamMode) : this.modesOf(run);
     reply.header('Content-Location', `/threads/${run.threadId}/runs/${run.runId}`);
     reply.header('Location', `/threads/${run.threadId}/runs/${run.runId}/stream`);
-    return this.sse.follow(run, reply.raw, after, platformSse(modes));
+    return this.sse.follow(run, reply.raw, after, platformSse(modes), { protocol: 'platform', rejoin: true });
   }
 
   @Post('threads/:thread_id/runs/:run_id/cancel')

@@ -9,16 +9,25 @@ import { ZodPipe } from '../../validation/zod.pipe.js';
 import { mapBounded, pageLimit } from './page-limit.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { toPlatformThread, toThreadState } from './platform-shapes.js';
-import { historySchema, stateAtCheckpointSchema, stateUpdateSchema, threadCreateSchema, threadParam, threadPatchSchema, threadSearchSchema } from './platform.schemas.js';
-import { threadIdSchema } from '../chat/chat.schemas.js';
-import { z as zod } from 'zod';
+import {
+  checkpointParam as checkpointParamSchema,
+  historyQuery as historyQuerySchema,
+  historySchema,
+  stateAtCheckpointSchema,
+  stateQuery as stateQuerySchema,
+  stateUpdateSchema,
+  threadCreateSchema,
+  threadParam,
+  threadPatchSchema,
+  threadSearchSchema,
+} from './platform.schemas.js';
 
 const param = new ZodPipe(threadParam, 422);
-const checkpointParam = new ZodPipe(zod.object({ thread_id: threadIdSchema, checkpoint_id: zod.string().min(1) }), 422);
-const stateQuery = new ZodPipe(zod.object({ subgraphs: zod.enum(['true', 'false', '1', '0']).optional(), select: zod.unknown().optional() }), 422);
+const checkpointParam = new ZodPipe(checkpointParamSchema, 422);
+const stateQuery = new ZodPipe(stateQuerySchema, 422);
+const historyQuery = new ZodPipe(historyQuerySchema, 422);
 /** Checkpoint reads of one search page running at once (each takes a pool connection). */
 const STATE_READS_AT_ONCE = 4;
-const historyQuery = new ZodPipe(zod.object({ limit: zod.coerce.number().int().min(1).max(1000).default(10), before: zod.string().optional() }), 422);
 
 /** LangGraph Platform API threads: create, read, search, patch, delete; state and history. */
 @Controller('threads')

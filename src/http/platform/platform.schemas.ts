@@ -67,7 +67,9 @@ export const runCreateSchema = z
     strict_resume: z.boolean().nullish(),
     checkpoint_during: z.boolean().nullish(),
     durability: z.enum(['sync', 'async', 'exit']).nullish(),
-    langsmith_tracer: record.nullish(),
+    // Refused, not ignored: a per-run LangSmith project is not supported; the server's
+    // LANGSMITH_TRACING traces every run (README: Traces).
+    langsmith_tracer: z.null({ error: 'is not supported by Riser: set LANGSMITH_TRACING (and LANGSMITH_PROJECT) on the server instead' }).optional(),
   })
   .strict();
 export type RunCreate = z.infer<typeof runCreateSchema>;
@@ -148,3 +150,10 @@ export const listRunsQuery = z.object({
   status: z.string().optional(),
   select: z.unknown().optional(),
 });
+export const checkpointParam = z.object({ thread_id: threadIdSchema, checkpoint_id: z.string().min(1) });
+export const stateQuery = z.object({ subgraphs: z.enum(['true', 'false', '1', '0']).optional(), select: z.unknown().optional() });
+export const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: z.string().optional() });
+/** Assistants are the graphs of langgraph.json (and the demo agent), named by graph id. */
+export const assistantParam = z.object({ assistant_id: z.string().min(1) });
+/** `GET …/runs/:run_id/stream`: the modes to receive (repeated or comma-separated), as on the Platform. */
+export const joinStreamQuery = z.object({ stream_mode: z.union([z.string(), z.array(z.string())]).optional() });

@@ -3,8 +3,16 @@ import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { WatchableRun } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
+import { RiserMetrics, type StreamProtocol } from '../../metrics/riser-metrics.js';
+import { tagRequestWithRun } from '../../logging/log-scope.js';
 import { socketFlowControl } from './socket-flow-control.js';
 import type { SseProtocol } from './sse-protocol.js';
+
+/** Which protocol a stream speaks, and whether it rejoins a run (for metrics). */
+export interface StreamKind {
+  protocol: Exclude<StreamProtocol, 'socket'>;
+  rejoin?: boolean;
+}
 
 /**
  * Everything an SSE route needs around its events, as one operator (measured ~4 µs per
@@ -31,7 +39,10 @@ export class SseFraming {
   private readonly logger = new Logger('SseFraming');
   private readonly open = new Set<ServerResponse>();
 
-  constructor(@Inject(RISER_CONFIG) private readonly config: RiserConfig) {}
+  constructor(
+    @Inject(RISER_CONFIG) private readonly config: RiserConfig,
+    private readonly metrics: RiserMetrics,
+  ) {}
 
   async closeStreams(): Promise<void> {
     const pending = [...this.open].map((res) => new Promise<void>((resolve) => res.once('close', resolve)));
@@ -48,25 +59,32 @@ export class SseFraming {
    * A run's events after `afterSeq` as one protocol's framed SSE stream: fed at the
    * connection's pace, ended with `slow_consumer` past the configured lag caps.
    */
-  follow(run: WatchableRun, res: ServerResponse, afterSeq: number | 'live', protocol: SseProtocol): Observable<MessageEvent> {
+  follow(run: WatchableRun, res: ServerResponse, afterSeq: number | 'live', protocol: SseProtocol, kind: StreamKind): Observable<MessageEvent> {
+    tagRequestWithRun(run.runId, run.threadId);
+    if (kind.rejoin || (typeof afterSeq === 'number' && afterSeq > 0)) this.metrics.streamRejoins.inc({ protocol: kind.protocol });
     const frames = run.subscribe<MessageEvent>({
       afterSeq,
-      project: protocol.project.bind(protocol),
+      project: (event, next) => {
+        if (event.synthetic) this.metrics.countEnding(event);
+        protocol.project(event, next);
+      },
       flow: socketFlowControl(res.socket!),
       maxLagEvents: this.config.sse.maxLagEvents,
       maxLagBytes: this.config.sse.maxBufferedBytes,
     });
-    return this.frame(res, frames, protocol);
+    return this.frame(res, frames, protocol, kind.protocol, run.runId);
   }
 
-  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: SseProtocol): Observable<MessageEvent> {
+  frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: SseProtocol, label: StreamKind['protocol'], runId?: string): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
+    const { streamFrames, streamBytes, streamHeartbeats, streamSubscribers } = this.metrics;
     const socket = res.socket!;
     // Open until the response is fully sent (or its connection closes).
     this.open.add(res);
     const done = () => this.open.delete(res);
     res.once('finish', done).once('close', done);
     return new Observable<MessageEvent>((subscriber) => {
+      streamSubscribers.inc({ protocol: label });
       let lastId: string | undefined;
       // Activity is counted, not timed: no clock read per event. A heartbeat goes out when a
       // whole period passed without an event (so after one to two periods of silence).
@@ -89,6 +107,7 @@ export class SseFraming {
       const heartbeat = setInterval(() => {
         if (emitted === emittedAtLastBeat && lastId !== undefined) {
           emit(protocol.heartbeat(lastId, heartbeatStyle));
+          streamHeartbeats.add(label);
         }
         emittedAtLastBeat = emitted;
       }, heartbeatMs);
@@ -96,16 +115,19 @@ export class SseFraming {
         next: (event) => {
           if (event.id !== undefined) lastId = String(event.id);
           emit(event);
+          streamFrames.add(label);
+          if (typeof event.data === 'string') streamBytes.add(label, Buffer.byteLength(event.data));
         },
         error: (err: unknown) => {
           if (lastId === undefined) return subscriber.error(err);
-          this.logger.error(err instanceof Error ? err : String(err));
+          this.logger.error({ msg: 'stream failed', run_id: runId, err: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
           for (const frame of protocol.failed(lastId)) emit(frame);
           subscriber.complete();
         },
         complete: () => subscriber.complete(),
       });
       return () => {
+        streamSubscribers.dec({ protocol: label });
         clearInterval(heartbeat);
         inner.unsubscribe();
       };

@@ -58,7 +58,15 @@ export class ApprovalService {
     let decided: ApprovalRecord | undefined;
     const run = await this.runs.start(
       principal,
-      { threadId, assistantId: interrupted?.assistantId, command: { resume }, messages: 'text', metadata: { resumes: interruptId }, protocol: 'approval' },
+      {
+        threadId,
+        assistantId: interrupted?.assistantId,
+        command: { resume },
+        messages: 'text',
+        metadata: { resumes: interruptId },
+        protocol: 'approval',
+        resumes: (interrupted?.request as RunRequest | null | undefined)?.carrier,
+      },
       {
         intent: 'decide',
         within: async (tx, runId) => {
