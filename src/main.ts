@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createRootLogger(config.logLevel);
-  const tracing = startTracing(config.tracing);
+  const tracing = await startTracing(config.tracing);
   if (tracing) logger.info({ otel_service_name: config.tracing.serviceName }, 'OpenTelemetry traces are exported (OTEL_EXPORTER_OTLP_*)');
   const app = await createApp(config, logger);
   await app.listen({ port: config.port, host: config.host });

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
 import type { Span } from '@opentelemetry/api';
 import type { RunScope } from '@riser/run-core';
 
@@ -23,7 +24,36 @@ export interface LogScope {
  * and per socket event; a run started by a request keeps its request's scope, and each
  * attempt adds its own ids (RunCoreEvents.runWrappers), so every line of a run names both.
  */
-export const logScope = new AsyncLocalStorage<LogScope>();
+export const logScope = {
+  getStore(): LogScope | undefined {
+    return (storage().getStore() as Carrier | undefined)?.[CONTEXT_VARIABLES]?.[SCOPE];
+  },
+  run<R>(scope: LogScope, fn: () => R): R {
+    const outer = storage().getStore() as Carrier | undefined;
+    const vars = { ...outer?.[CONTEXT_VARIABLES], [SCOPE]: scope };
+    // Keep whatever LangChain keeps there (a RunTree and its config), with the scope added.
+    const store = outer ? Object.assign(Object.create(Object.getPrototypeOf(outer) as object) as Carrier, outer) : ({} as Carrier);
+    store[CONTEXT_VARIABLES] = vars;
+    return storage().run(store, fn);
+  },
+};
+
+/*
+ * Why not an AsyncLocalStorage of Riser's own: LangChain already keeps one (every graph
+ * step runs in it), and on Node 20 each enabled AsyncLocalStorage costs every promise of the
+ * process a property and every await a hook call. Measured: a second one made the
+ * 100,000-token run's peak RSS ~30 MB larger (process-lifecycle e2e) and awaits ~35 % dearer.
+ * So the scope rides on LangChain's storage as one of its context variables (the slot
+ * `@langchain/core/context`'s setContextVariable uses), which LangChain copies into every
+ * runnable it enters: lines logged inside graph nodes keep the run's ids too.
+ */
+const CONTEXT_VARIABLES = Symbol.for('lc:context_variables');
+const SCOPE = 'riser.log_scope';
+type Carrier = { [CONTEXT_VARIABLES]?: Record<string, unknown> & { [SCOPE]?: LogScope } };
+
+// The storage LangChain and LangGraph share (first one to initialise it wins; both use this).
+AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
+const storage = () => AsyncLocalStorageProviderSingleton.getInstance();
 
 /** The carrier key under which a run keeps the id of the request that admitted it. */
 export const REQUEST_ID_KEY = 'x-request-id';

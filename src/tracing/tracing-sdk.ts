@@ -1,4 +1,4 @@
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { RiserConfig } from '../config/riser-config.js';
 import { tracePostgres } from './pg-tracing.js';
 
@@ -8,12 +8,14 @@ import { tracePostgres } from './pg-tracing.js';
  * `http/protobuf` by default, `http/json`, `grpc`), OTEL_TRACES_SAMPLER(_ARG), OTEL_PROPAGATORS,
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_* — as users of the SDK expect. Riser exports traces
  * only: its metrics are Prometheus's (OTLP metrics or logs only when OTEL_*_EXPORTER asks).
- * Process-wide, so `main.ts` starts it; apps built in process (tests) get no-op spans.
+ * Process-wide, so `main.ts` starts it; apps built in process (tests) get no-op spans. The SDK
+ * (~12 MB of modules) is imported only when tracing is on, so a process without it pays nothing.
  * Riser's spans are parented explicitly (request scope, run carrier, LangChain run ids), so
  * OpenTelemetry's context manager is not registered: `context.active()` is always empty.
  */
-export function startTracing(tracing: RiserConfig['tracing']): NodeSDK | undefined {
+export async function startTracing(tracing: RiserConfig['tracing']): Promise<NodeSDK | undefined> {
   if (!tracing.enabled) return undefined;
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: tracing.serviceName,
     instrumentations: [],
