@@ -3,6 +3,11 @@ import { bearer } from '@riser/testing';
 import { artifactsDir, findChromium, launchChromium, openPage, screenshot } from '../support/browser.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
 
+// What the page's own code sees, inside page.evaluate / waitForFunction (run in the browser).
+declare const window: Record<string, unknown>;
+declare const document: any;
+declare const sessionStorage: { length: number; getItem(key: string): string | null };
+
 const chromiumPath = findChromium();
 if (!chromiumPath) {
   // Skipped only where chromium cannot be had (.ci/run installs Debian's `chromium`).
@@ -73,7 +78,7 @@ interface User {
     return /^Thread (\S+):/.exec(status!)![1];
   }
 
-  const threadView = async (threadId: string, token = tokens.alice()) =>
+  const threadView = async (threadId: string, token = tokens.alice()): Promise<any> =>
     (await fetch(`${riser.url}/chat/threads/${threadId}`, { headers: bearer(token) })).json();
 
   /** Asks for a refund from alice's page and waits for the inline approval. */
@@ -110,14 +115,14 @@ interface User {
 
   it('routes a refund live to the tenant’s approvers only; carol edits and approves, alice streams the result, the trail names carol', async () => {
     await screenshot(carol.page, shots, '01-carol-empty');
-    await carol.page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    await carol.page.evaluate(() => (window.loadedOnce = true));
     const threadId = await askRefund('refund order A-7 $20');
     const asked = Date.now();
     // carol's list shows it within a second of the interrupt, without a reload.
     const item = itemFor(carol, 'Refund $20.00 for order A-7');
     await item.waitFor({ timeout: 1000 });
     const shownAfterMs = Date.now() - asked;
-    expect(await carol.page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await carol.page.evaluate(() => window.loadedOnce)).toBe(true);
     const shown = (await item.textContent())!;
     expect(shown).toMatch(/^issue_refundRefund \$20\.00 for order A-7\{[\s\S]*\}Requested by alice, \d+ s ago/);
     expect(shown).toContain('"order_id": "A-7"');
@@ -189,5 +194,126 @@ interface User {
     expect(Number(rejoins[0].lastEventId)).toBeGreaterThan(5);
     expect(rejoins[0].url).not.toContain('access_token');
     await screenshot(alice.page, shots, '08-alice-after-reload');
+  });
+
+  it('a reject with a comment: alice sees the refund refused, the trail keeps carol’s comment', async () => {
+    await askRefund('refund order B-9 $30');
+    const item = itemFor(carol, 'Refund $30.00 for order B-9');
+    await item.getByRole('textbox', { name: 'Comment' }).fill('order is past the 30-day window');
+    await item.getByRole('button', { name: 'Reject' }).click();
+    const refused = 'Refund not issued: the reviewer rejected it. Reviewer\'s note: order is past the 30-day window';
+    await conversation(alice).locator('li.tool', { hasText: refused }).waitFor();
+    await conversation(alice).locator('li.assistant', { hasText: `I did not issue the refund. ${refused}` }).waitFor();
+    await alice.page.getByRole('region', { name: 'Approval trail' }).getByText(/; reject by carol .*; comment: “order is past the 30-day window”/).waitFor();
+    // carol's own page moved it to "Recently decided".
+    await carol.page.getByRole('region', { name: 'Recently decided' }).getByText(/Refund \$30\.00 for order B-9: reject by carol/).waitFor();
+    await screenshot(alice.page, shots, '09-alice-rejected');
+  });
+
+  it('refuses invalid JSON in the editor before sending anything', async () => {
+    const threadId = await askRefund('refund order C-1 $5');
+    const item = itemFor(carol, 'Refund $5.00 for order C-1');
+    await item.getByRole('button', { name: 'Edit' }).click();
+    await item.getByRole('textbox', { name: 'Arguments (JSON)' }).fill('{"order_id": "C-1", "amount": }');
+    const decisions: string[] = [];
+    carol.page.on('request', (r) => r.url().includes('/approvals/') && decisions.push(r.url()));
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await item.getByRole('alert').getByText(/^Invalid JSON in the arguments: .*Nothing was sent\.$/).waitFor();
+    await screenshot(carol.page, shots, '10-carol-invalid-json');
+    expect(decisions).toEqual([]);
+    expect((await threadView(threadId)).approvals).toHaveLength(1);
+    // Mended, it goes.
+    await item.getByRole('textbox', { name: 'Arguments (JSON)' }).fill('{"order_id": "C-1", "amount": 4}');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await conversation(alice).locator('li.tool', { hasText: 'Refund issued: $4.00 for order C-1 (edited by the reviewer).' }).waitFor();
+  });
+
+  it('a decision made elsewhere: the other page says who made it; a second decision shows already_decided; a lost socket says so and reconnects', async () => {
+    const dave = await user('dave');
+    // dave's socket is routed through the test: it can cut the connection, or hold back
+    // `approval.decided` so that his page still offers a decision carol already made.
+    let holdDecided = false;
+    let current: { close(): Promise<void> } | undefined;
+    await dave.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      current = ws;
+      server.onMessage((m) => {
+        if (!(holdDecided && String(m).includes('"approval.decided"'))) ws.send(m);
+      });
+    });
+    await signIn(dave, tokens.dave());
+    await live(dave);
+
+    await dave.page.waitForTimeout(100);
+    await current!.close();
+    await dave.page.getByText(/^Live connection lost \(.*\): reconnecting…$/).waitFor();
+    await screenshot(dave.page, shots, '11-dave-socket-lost');
+    await dave.page.getByText('Live: reconnected').waitFor();
+
+    // Seen live: carol's decision shows on dave's page with her name.
+    await askRefund('refund order D-2 $7');
+    await itemFor(dave, 'Refund $7.00 for order D-2').waitFor({ timeout: 1000 });
+    await itemFor(carol, 'Refund $7.00 for order D-2').getByRole('button', { name: 'Approve' }).click();
+    await dave.page.getByText('Refund $7.00 for order D-2 was decided elsewhere: approve by carol.').waitFor();
+    await itemFor(dave, 'Refund $7.00 for order D-2').waitFor({ state: 'detached' });
+
+    // Not seen in time: dave decides too and is told plainly.
+    holdDecided = true;
+    await askRefund('refund order D-3 $8');
+    const late = itemFor(dave, 'Refund $8.00 for order D-3');
+    await late.waitFor({ timeout: 1000 });
+    await itemFor(carol, 'Refund $8.00 for order D-3').getByRole('button', { name: 'Approve' }).click();
+    await itemFor(carol, 'Refund $8.00 for order D-3').waitFor({ state: 'detached' });
+    dave.expectError(/status of 409/);
+    await late.getByRole('button', { name: 'Reject' }).click();
+    await late.getByRole('alert').getByText('already_decided: this approval was already approved by carol.').waitFor();
+    expect(await late.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    await screenshot(dave.page, shots, '12-dave-already-decided');
+    await conversation(alice).locator('li.tool', { hasText: 'Refund issued: $8.00 for order D-3.' }).waitFor();
+  });
+
+  it('refuses a bad token at sign-in, and sends an expiring one back to sign-in with the reason', async () => {
+    const mallory = await user('mallory');
+    mallory.expectError(/status of 401/);
+    await mallory.page.goto(`${riser.url}/console`);
+    await mallory.page.getByRole('textbox', { name: 'Token' }).fill('not.a.token');
+    await mallory.page.getByRole('button', { name: 'Sign in' }).click();
+    await mallory.page.getByRole('alert').getByText(/^Refused \(unauthorized\)/).waitFor();
+    expect(await mallory.page.getByRole('region', { name: 'Conversation' }).isVisible()).toBe(false);
+    expect(await mallory.page.evaluate(() => sessionStorage.length)).toBe(0);
+    await screenshot(mallory.page, shots, '13-bad-token-refused');
+
+    const brief = riser.token('bea', { tenant: 'acme', ttl: 5 });
+    const expiresAt = JSON.parse(Buffer.from(brief.split('.')[1], 'base64url').toString()).exp * 1000;
+    const bea = await user('bea');
+    await signIn(bea, brief);
+    await bea.page.getByRole('alert').getByText(/^Your token expired/).waitFor({ timeout: expiresAt + 10_000 - Date.now() });
+    const after = Date.now() - expiresAt;
+    expect(after).toBeLessThan(10_000);
+    expect(await bea.page.getByRole('textbox', { name: 'Token' }).isVisible()).toBe(true);
+    expect(await bea.page.evaluate(() => sessionStorage.getItem('riser.console.token'))).toBeNull();
+    await screenshot(bea.page, shots, '14-expired-back-to-sign-in');
+    console.log(`console: an expired token went back to sign-in ${after} ms after its exp`);
+  });
+
+  it('is keyboard-operable and readable at 400 px wide', async () => {
+    const narrow = await user('alice-narrow', { width: 400, height: 800 });
+    await narrow.page.goto(`${riser.url}/console`);
+    // The token box has the focus on arrival; Tab reaches "Sign in".
+    await narrow.page.keyboard.type(tokens.alice());
+    await narrow.page.keyboard.press('Tab');
+    expect(await narrow.page.evaluate(() => document.activeElement?.textContent)).toBe('Sign in');
+    await narrow.page.keyboard.press('Enter');
+    await conversation(narrow).waitFor();
+    await narrow.page.getByRole('textbox', { name: 'Message' }).focus();
+    await narrow.page.keyboard.type('hello from the keyboard');
+    await narrow.page.keyboard.press('Tab');
+    expect(await narrow.page.evaluate(() => document.activeElement?.textContent)).toBe('Send');
+    await narrow.page.keyboard.press('Enter');
+    await conversation(narrow).locator('li.assistant', { hasText: 'You said "hello from the keyboard"' }).waitFor();
+    await narrow.page.getByText(/^Thread \S+: idle$/).waitFor();
+    // Nothing wider than the screen.
+    expect(await narrow.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    await screenshot(narrow.page, shots, '15-narrow-400px');
   });
 });

@@ -8,6 +8,8 @@ import { byId } from './dom.js';
 import { Live } from './live.js';
 import { Session } from './session.js';
 
+const EXPIRED = 'Your token expired. Sign in with a fresh one.';
+
 let chat;
 let approvals;
 let live;
@@ -45,7 +47,10 @@ async function enter() {
     onOpenThread: (threadId) => void chat.open(threadId),
     onDecided: (threadId, runId) => chat.resumed(threadId, runId),
   });
-  const refreshApprovals = () => approvals?.refresh().catch((err) => (err.status === 401 ? session.end(`Signed out: ${err.message}`) : undefined));
+  // Whichever notices first (the socket, a refused request, the page's own timer), an
+  // expired token reads the same on the sign-in form.
+  const refused = (message) => session.end(session.expired() ? EXPIRED : `Signed out: ${message}`);
+  const refreshApprovals = () => approvals?.refresh().catch((err) => (err.status === 401 ? refused(err.message) : undefined));
   if (api.isJwt) {
     setLink('Live: connecting…');
     live = new Live(api.credential, {
@@ -54,8 +59,8 @@ async function enter() {
         void refreshApprovals();
       },
       lost: (reason) => setLink(`Live connection lost (${reason}): reconnecting…`, true),
-      refused: (message) => session.end(`Signed out: ${message}`),
-      expired: (message) => session.end(`Your token expired: ${message}`),
+      refused,
+      expired: () => session.end(EXPIRED),
       requested: (payload) => approvals?.add(payload),
       decided: (payload) => {
         approvals?.decided(payload);

@@ -39,13 +39,16 @@ export class Session {
     this.onEnded(reason);
   }
 
+  expired() {
+    const expiresAt = this.me?.expires_at;
+    return expiresAt !== null && expiresAt !== undefined && Date.now() >= expiresAt * 1000;
+  }
+
   /** A check every second (a single long timer would drift or be throttled in a background tab). */
   watchExpiry() {
     clearInterval(this.timer);
     const expiresAt = this.me?.expires_at;
     if (expiresAt === null || expiresAt === undefined) return;
-    this.timer = setInterval(() => {
-      if (Date.now() >= expiresAt * 1000) this.end('Your token expired. Sign in with a fresh one.');
-    }, 1000);
+    this.timer = setInterval(() => this.expired() && this.end('Your token expired. Sign in with a fresh one.'), 1000);
   }
 }
