@@ -8,6 +8,8 @@ import { RunCoreModule } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from './config/riser-config.js';
 import { ChatController } from './http/chat/chat.controller.js';
 import { ThreadsController } from './http/chat/threads.controller.js';
+import { ApprovalsController } from './http/chat/approvals.controller.js';
+import { ConsoleController } from './http/console/console.controller.js';
 import { HttpExceptionFilter } from './http/errors/http-exception.filter.js';
 import { HealthController } from './http/health/health.controller.js';
 import { SseFraming } from './http/sse/sse-framing.js';
@@ -47,6 +49,8 @@ export class AppModule {
       controllers: [
         ChatController,
         ThreadsController,
+        ApprovalsController,
+        ConsoleController,
         HealthController,
         DocsController,
         MetaController,

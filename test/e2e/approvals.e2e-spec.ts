@@ -31,6 +31,52 @@ describe('human-in-the-loop over Socket.IO', () => {
     return { ack, messages: await messages, requested: await requested };
   }
 
+  it('lists pending approvals over HTTP to exactly whom the socket announces them, and keeps the decided ones in the thread’s trail', async () => {
+    const alice = await connect('alice', 'acme');
+    const carolSocket = await connect('carol', 'acme', ['approver']);
+    const carolGets = nextEvent(carolSocket, 'approval.requested', (e: any) => e.thread_id === 'hitl-list');
+    await requestRefund(alice, 'hitl-list', 'refund order L-1 $12');
+    const announced = await carolGets;
+    const list = async (sub: string, tenant: string, roles: string[] = [], query = '') => {
+      const response = await fetch(`${riser.url}/chat/approvals${query}`, { headers: bearer(riser.token(sub, { tenant, roles })) });
+      return { status: response.status, body: await response.json() };
+    };
+    const mine = (body: any) => body.approvals.filter((a: any) => a.thread_id === 'hitl-list');
+    // The owner and the tenant's approvers get the very payload of approval.requested; a
+    // colleague without the role, and an approver of another tenant, get nothing of it.
+    expect(mine((await list('alice', 'acme')).body)).toEqual([announced]);
+    expect(mine((await list('carol', 'acme', ['approver'])).body)).toEqual([announced]);
+    expect(mine((await list('bob', 'acme')).body)).toEqual([]);
+    expect(mine((await list('dave', 'globex', ['approver'])).body)).toEqual([]);
+    expect((await list('carol', 'acme', ['approver'], '?limit=0')).body).toMatchObject({ error: 'invalid_request', field: 'limit' });
+    expect((await list('carol', 'acme', ['approver'], '?limit=101')).status).toBe(400);
+    expect((await fetch(`${riser.url}/chat/approvals`)).status).toBe(401);
+
+    const carol = jsonClient(riser.url, bearer(riser.token('carol', { tenant: 'acme', roles: ['approver'] })));
+    const decided = await carol.post(`/chat/threads/hitl-list/approvals/${announced.interrupt_id}`, { decision: 'edit', value: { amount: 10 }, comment: 'ten is enough' });
+    expect(decided.status).toBe(202);
+    expect(mine((await list('carol', 'acme', ['approver'])).body)).toEqual([]);
+    const view = (await jsonClient(riser.url, bearer(riser.token('alice', { tenant: 'acme' }))).get('/chat/threads/hitl-list')).body;
+    expect(view.approvals).toEqual([]);
+    expect(view.decided_approvals).toEqual([
+      {
+        interrupt_id: announced.interrupt_id,
+        run_id: announced.run_id,
+        value: announced.value,
+        requested_by: 'alice',
+        created_at: announced.created_at,
+        decision: 'edit',
+        decided_by: 'carol',
+        decided_at: expect.any(String),
+        comment: 'ten is enough',
+        edited_value: { amount: 10 },
+        resume_run_id: decided.body.run_id,
+      },
+    ]);
+    const me = await fetch(`${riser.url}/chat/me`, { headers: bearer(riser.token('carol', { tenant: 'acme', roles: ['approver'] })) });
+    expect(await me.json()).toEqual({ sub: 'carol', tenant: 'acme', roles: ['approver'], via: 'jwt', expires_at: expect.any(Number) });
+  });
+
   it('announces the request to the owner and the tenant’s approvers only', async () => {
     const alice = await connect('alice', 'acme');
     const carol = await connect('carol', 'acme', ['approver']);

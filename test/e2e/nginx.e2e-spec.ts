@@ -1,5 +1,6 @@
 import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
 import { DOCS_CSP } from '../../src/http/openapi/docs.controller.js';
+import { CONSOLE_CSP } from '../../src/http/console/console.controller.js';
 import { findNginx, startNginx } from '../support/nginx.js';
 import { expectSecurityHeaders } from '../support/security-headers.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
@@ -66,13 +67,18 @@ if (!nginx) {
     expectSecurityHeaders(big.headers);
   });
 
-  it('passes the /docs page’s own CSP through (Swagger UI loads), the API’s everywhere else', async () => {
+  it('passes the /docs and /console pages’ own CSP through, the API’s everywhere else', async () => {
     const docs = await fetch(`${proxy.url}/docs`);
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-security-policy')).toBe(DOCS_CSP);
     expect(docs.headers.get('x-frame-options')).toBe('DENY');
     const api = await fetch(`${proxy.url}/health/live`);
     expect(api.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    // The console page and its files come through with their own CSP, once.
+    for (const path of ['/console', '/console/app.js', '/console/socket.io.esm.min.js']) {
+      const response = await fetch(`${proxy.url}${path}`);
+      expect([path, response.status, response.headers.get('content-security-policy')]).toEqual([path, 200, CONSOLE_CSP]);
+    }
   });
 
   it('logs no access_token value', async () => {

@@ -5,6 +5,8 @@ import { startRiser, type RiserTestApp } from '@riser/testing';
 import { createRiser } from '../../src/riser.js';
 import { openApiPath } from '../../src/http/openapi/openapi-document.js';
 import { servedRoutes } from '../../src/http/openapi/route-catalog.js';
+import { CONSOLE_ASSETS } from '../../src/http/console/console-assets.js';
+import { CONSOLE_CSP } from '../../src/http/console/console.controller.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -52,6 +54,33 @@ describe('the API document: GET /openapi.json and /docs', () => {
       expect(response.status).toBe(200);
       expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
+  });
+
+  it('serves the console: public, no CDN, its own CSP (no inline script or style), only its own files', async () => {
+    const page = await fetch(`${riser.url}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    expect(html).not.toMatch(/\sstyle=|<style/);
+    expect(page.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(CONSOLE_CSP).toContain("script-src 'self';");
+    expect(CONSOLE_CSP).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const referenced = [...html.matchAll(/(?:src|href)="(\/console\/[^"]+)"/g)].map((m) => m[1]);
+    expect(referenced).toEqual(expect.arrayContaining(['/console/console.css', '/console/app.js']));
+    for (const asset of [...Object.keys(CONSOLE_ASSETS).map((name) => `/console/${name}`)]) {
+      const response = await fetch(`${riser.url}${asset}`);
+      expect([asset, response.status]).toEqual([asset, 200]);
+      const text = await response.text();
+      // Every module the page imports is one Riser serves.
+      for (const [, imported] of text.matchAll(/from\s*['"]\.\/([^'"]+)['"]/g)) expect(Object.keys(CONSOLE_ASSETS)).toContain(imported);
+    }
+    expect((await fetch(`${riser.url}/console/socket.io.esm.min.js`)).headers.get('content-type')).toContain('javascript');
+    const unknown = await fetch(`${riser.url}/console/..%2Fconsole.controller.ts`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: 'not_found' });
   });
 
   it('describes exactly the routes the router serves', () => {

@@ -40,6 +40,21 @@ export class ApprovalStore {
     return rows.map(toRecord);
   }
 
+  /**
+   * Pending approvals a viewer may decide, newest last: those on the viewer's own threads,
+   * and with `tenantWide` (an approver) every one of the tenant's. The same audience the
+   * socket's `approval.requested` goes to; read from Postgres, so any replica answers it.
+   */
+  async pendingFor(viewer: Owner & { tenantWide: boolean }, limit: number, q: Queryable = this.db): Promise<ApprovalRecord[]> {
+    const { rows } = await q.query<ApprovalRow>(
+      `SELECT a.* FROM riser.approvals a JOIN riser.threads t ON t.thread_id = a.thread_id
+        WHERE a.status = 'pending' AND t.tenant = $1 AND ($3 OR t.owner_sub = $2)
+        ORDER BY a.created_at, a.thread_id, a.interrupt_id LIMIT $4`,
+      [viewer.tenant, viewer.sub, viewer.tenantWide, limit],
+    );
+    return rows.map(toRecord);
+  }
+
   async list(threadId: string, q: Queryable = this.db): Promise<ApprovalRecord[]> {
     const { rows } = await q.query<ApprovalRow>(
       'SELECT * FROM riser.approvals WHERE thread_id = $1 ORDER BY created_at, interrupt_id',

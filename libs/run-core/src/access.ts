@@ -14,7 +14,12 @@ export class ThreadAccess {
   }
 
   isApprover(principal: Principal, thread: ThreadRecord): boolean {
-    return thread.owner.tenant === principal.tenant && hasRole(principal, this.approverRole);
+    return thread.owner.tenant === principal.tenant && this.approvesForTenant(principal);
+  }
+
+  /** Reviews every request of its own tenant (not only its own threads'). */
+  approvesForTenant(principal: Principal): boolean {
+    return hasRole(principal, this.approverRole);
   }
 
   /** Owner, or an approver of the same tenant (who reviews its requests). */

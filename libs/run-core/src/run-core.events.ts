@@ -8,13 +8,27 @@ export interface ThreadAudience {
   ownerSub: string;
 }
 
-export interface ApprovalRequested extends ThreadAudience {
+/** A pending approval as its deciders see it: the socket event, and the HTTP list's items. */
+export interface ApprovalRequest {
   thread_id: string;
   run_id: string;
   interrupt_id: string;
   value: unknown;
   requested_by: string;
   created_at: string;
+}
+
+export interface ApprovalRequested extends ThreadAudience, ApprovalRequest {}
+
+export function approvalRequest(approval: ApprovalRecord): ApprovalRequest {
+  return {
+    thread_id: approval.threadId,
+    run_id: approval.runId,
+    interrupt_id: approval.interruptId,
+    value: approval.value,
+    requested_by: approval.requestedBy,
+    created_at: approval.createdAt.toISOString(),
+  };
 }
 
 export interface ApprovalDecided extends ThreadAudience {
@@ -105,16 +119,7 @@ export class RunCoreEvents {
 
   /** An interrupt is waiting for a decision on a thread of `owner`. */
   requested(owner: Owner, approval: ApprovalRecord): void {
-    this.approvalRequested$.next({
-      tenant: owner.tenant,
-      ownerSub: owner.sub,
-      thread_id: approval.threadId,
-      run_id: approval.runId,
-      interrupt_id: approval.interruptId,
-      value: approval.value,
-      requested_by: approval.requestedBy,
-      created_at: approval.createdAt.toISOString(),
-    });
+    this.approvalRequested$.next({ tenant: owner.tenant, ownerSub: owner.sub, ...approvalRequest(approval) });
   }
 
   /** An approval left `pending` (decided, or cancelled by a new message). */
@@ -124,7 +129,7 @@ export class RunCoreEvents {
       ownerSub: owner.sub,
       thread_id: approval.threadId,
       interrupt_id: approval.interruptId,
-      decision: DECISION_OF[approval.status],
+      decision: decisionOf(approval),
       decided_by: approval.decidedBy ?? owner.sub,
       decided_at: (approval.decidedAt ?? new Date()).toISOString(),
       requested_at: approval.createdAt.toISOString(),
@@ -132,6 +137,9 @@ export class RunCoreEvents {
     });
   }
 }
+
+/** The decision word of an approval that left `pending`: `approve`, `reject`, `edit`, `cancelled`. */
+export const decisionOf = (approval: ApprovalRecord): string => DECISION_OF[approval.status];
 
 const DECISION_OF: Record<ApprovalRecord['status'], string> = {
   pending: 'pending',

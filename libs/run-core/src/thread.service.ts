@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { StateSnapshot } from '@langchain/langgraph';
 import type { Principal } from '@riser/auth';
-import { ApprovalStore, Database, RunStore, ThreadStore, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
+import { ApprovalStore, Database, RunStore, ThreadStore, type ApprovalRecord, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
+import { decisionOf } from './run-core.events.js';
 import { ThreadCheckpoints } from './thread-checkpoints.js';
 import { toThreadMessage, type ThreadMessageView } from './message-format.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
@@ -17,10 +18,28 @@ export interface ThreadView {
   interrupts: InterruptInfo[];
   /** Pending approvals: each interrupt waiting for a decision, with who asked and when. */
   approvals: { interrupt_id: string; run_id: string; value: unknown; requested_by: string; created_at: string }[];
+  /** The approvals already decided (or cancelled), oldest first: who asked, who decided what, when, with what comment. */
+  decided_approvals: DecidedApprovalView[];
   /** The thread's newest run: `attempt` above 1 when another replica took it over. */
   latest_run: { run_id: string; status: RunStatus; attempt: number } | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface DecidedApprovalView {
+  interrupt_id: string;
+  run_id: string;
+  value: unknown;
+  requested_by: string;
+  created_at: string;
+  /** `approve`, `reject`, `edit`, or `cancelled` (a new message went past it). */
+  decision: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  comment: string | null;
+  /** For `edit`: the arguments the reviewer sent. */
+  edited_value?: unknown;
+  resume_run_id: string | null;
 }
 
 /**
@@ -90,7 +109,8 @@ export class ThreadService {
 
   async view(principal: Principal, threadId: string): Promise<ThreadView> {
     const thread = await this.readable(principal, threadId);
-    const [state, pending, latest] = await Promise.all([this.state(thread), this.approvals.pending(threadId), this.runStore.latestForThread(threadId)]);
+    const [state, all, latest] = await Promise.all([this.state(thread), this.approvals.list(threadId), this.runStore.latestForThread(threadId)]);
+    const pending = all.filter((a) => a.status === 'pending');
     const messages = (state?.values?.messages ?? []) as BaseMessage[];
     return {
       thread_id: thread.threadId,
@@ -104,6 +124,7 @@ export class ThreadService {
         requested_by: a.requestedBy,
         created_at: a.createdAt.toISOString(),
       })),
+      decided_approvals: all.filter((a) => a.status !== 'pending').map(decidedView),
       latest_run: latest ? { run_id: latest.runId, status: latest.status, attempt: latest.attempt } : null,
       created_at: thread.createdAt.toISOString(),
       updated_at: thread.updatedAt.toISOString(),
@@ -150,6 +171,25 @@ export class ThreadService {
     if (thread.status === 'busy') throw new RunError(RunErrorCode.threadBusy, `thread ${threadId} has a run in progress`);
     return this.checkpoints.update(thread, values, options);
   }
+}
+
+function decidedView(a: ApprovalRecord): DecidedApprovalView {
+  // A decision from the simple protocol or the socket is `{decision, value, comment, decided_by}`;
+  // a Platform API resume is whatever value the client sent.
+  const payload = (a.decision !== null && typeof a.decision === 'object' ? a.decision : {}) as { value?: unknown; comment?: unknown };
+  return {
+    interrupt_id: a.interruptId,
+    run_id: a.runId,
+    value: a.value,
+    requested_by: a.requestedBy,
+    created_at: a.createdAt.toISOString(),
+    decision: decisionOf(a),
+    decided_by: a.decidedBy,
+    decided_at: a.decidedAt?.toISOString() ?? null,
+    comment: typeof payload.comment === 'string' ? payload.comment : null,
+    ...(a.status === 'edited' && { edited_value: payload.value }),
+    resume_run_id: a.resumeRunId,
+  };
 }
 
 function pendingInterrupts(tasks: readonly { interrupts?: readonly { id?: string; value?: unknown }[] }[]): InterruptInfo[] {

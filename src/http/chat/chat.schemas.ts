@@ -64,3 +64,8 @@ export type RejoinQuery = z.infer<typeof rejoinQuerySchema>;
 
 export const approvalParamsSchema = z.object({ thread_id: threadIdSchema, interrupt_id: z.string().min(1).max(200) });
 export const runParamsSchema = z.object({ thread_id: threadIdSchema, run_id: z.uuid({ error: 'must be a UUID' }) });
+
+/** GET /chat/approvals: how many pending approvals at most (up to MAX_PAGE_SIZE). */
+export const approvalListQuerySchema = z.object({
+  limit: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1).max(1000).default(100),
+});

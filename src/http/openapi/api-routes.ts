@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { approvalParamsSchema, chatStreamBodySchema, decisionSchema, rejoinQuerySchema, runParamsSchema, threadParamsSchema } from '../chat/chat.schemas.js';
+import { consoleAssetParams } from '../console/console-assets.js';
+import { approvalListQuerySchema, approvalParamsSchema, chatStreamBodySchema, decisionSchema, rejoinQuerySchema, runParamsSchema, threadParamsSchema } from '../chat/chat.schemas.js';
 import {
   assistantParam,
   assistantSearchSchema,
@@ -27,7 +28,7 @@ export interface ApiRoute {
   method: HttpMethod;
   /** As the router has it: `/threads/:thread_id`. */
   path: string;
-  tag: 'simple protocol' | 'approvals' | 'platform' | 'health' | 'docs';
+  tag: 'simple protocol' | 'approvals' | 'platform' | 'health' | 'docs' | 'console';
   summary: string;
   public?: boolean;
   params?: z.ZodObject;
@@ -51,8 +52,10 @@ const json = (description: string, status = 200) => ({ status, description });
 export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/chat/stream', tag: SIMPLE, summary: 'Send a message (or, with `resume`, a decision) and stream the run', body: chatStreamBodySchema, ok: sse('`id: <seq>` frames: `{thread_id, run_id}`, `{content}`…, `{interrupt, interrupts}`, `{error, message}`, then `[DONE]`'), errors: ['invalid_request', 'message_too_large', 'thread_not_found', 'interrupt_not_found', 'already_decided', 'not_interrupted', 'forbidden', ...START, ...BODY] },
   { method: 'GET', path: '/chat/stream', tag: SIMPLE, summary: 'Rejoin a run after `Last-Event-ID` (EventSource; `access_token` accepted in the query)', query: rejoinQuerySchema, ok: sse('the frames after the cursor, then live ones; 204 when there is nothing after it'), errors: ['invalid_request', 'thread_not_found', 'run_not_found'] },
-  { method: 'GET', path: '/chat/threads/:thread_id', tag: SIMPLE, summary: 'A thread: status, messages, pending interrupts', params: threadParamsSchema, ok: json('the thread'), errors: ['invalid_request', 'thread_not_found'] },
+  { method: 'GET', path: '/chat/threads/:thread_id', tag: SIMPLE, summary: 'A thread: status, messages, pending interrupts and approvals, decided approvals (the trail)', params: threadParamsSchema, ok: json('the thread'), errors: ['invalid_request', 'thread_not_found'] },
   { method: 'POST', path: '/chat/threads/:thread_id/approvals/:interrupt_id', tag: 'approvals', summary: 'Decide an interrupt: starts the run that resumes the graph', params: approvalParamsSchema, body: decisionSchema, ok: json('`{run_id, thread_id}` of the resuming run', 202), errors: ['invalid_request', 'thread_not_found', 'interrupt_not_found', 'already_decided', 'not_interrupted', 'forbidden', ...START, ...BODY] },
+  { method: 'GET', path: '/chat/approvals', tag: 'approvals', summary: 'Pending approvals the caller may decide (its own threads\', and as an approver its tenant\'s), oldest first', query: approvalListQuerySchema, ok: json('`{approvals: [{thread_id, run_id, interrupt_id, value, requested_by, created_at}]}`, shaped like `approval.requested`'), errors: ['invalid_request'] },
+  { method: 'GET', path: '/chat/me', tag: 'approvals', summary: 'The caller as Riser sees its credential (a sign-in check)', ok: json('`{sub, tenant, roles, via, expires_at}`'), errors: [] },
   { method: 'POST', path: '/chat/threads/:thread_id/runs/:run_id/cancel', tag: SIMPLE, summary: 'Cancel a running run; answers once it stopped', params: runParamsSchema, ok: json('`{run_id, thread_id, status: "cancelled"}`'), errors: ['invalid_request', 'thread_not_found', 'run_not_found', 'run_not_active'] },
 
   { method: 'GET', path: '/health/live', tag: 'health', summary: 'Liveness: the process answers', public: true, ok: json('`{status: "ok"}`'), errors: [] },
@@ -60,6 +63,8 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/ok', tag: 'health', summary: 'The Platform API\'s liveness route', public: true, ok: json('`{ok: true}`'), errors: [] },
   { method: 'GET', path: '/info', tag: 'health', summary: 'Server info and feature flags, as the Platform API gives them', public: true, ok: json('`{version, server, flags}`'), errors: [] },
   { method: 'GET', path: '/openapi.json', tag: 'docs', summary: 'This document', public: true, ok: json('OpenAPI 3.1'), errors: [] },
+  { method: 'GET', path: '/console', tag: 'console', summary: 'The approval console: a page to chat, watch runs and decide approvals (needs a token to show anything)', public: true, ok: json('HTML'), errors: [] },
+  { method: 'GET', path: '/console/:asset', tag: 'console', summary: 'The console\'s own files (scripts, stylesheet, the bundled Socket.IO client)', public: true, params: consoleAssetParams, ok: json('JavaScript or CSS'), errors: ['not_found'] },
   { method: 'GET', path: '/docs', tag: 'docs', summary: 'This document, browsable (Swagger UI)', public: true, ok: json('HTML'), errors: [] },
   { method: 'GET', path: '/docs/swagger-ui.css', tag: 'docs', summary: 'Swagger UI\'s stylesheet, for /docs', public: true, ok: json('CSS'), errors: [] },
   { method: 'GET', path: '/docs/swagger-ui-bundle.js', tag: 'docs', summary: 'Swagger UI\'s script, for /docs', public: true, ok: json('JavaScript'), errors: [] },

@@ -13,6 +13,7 @@ const STATUS_OF_EDGE_CODE: Record<string, number> = {
   invalid_json: 400,
   unsupported_media_type: 415,
   rate_limited: 429,
+  not_found: 404,
 };
 
 /** `/threads/:thread_id` as OpenAPI writes it: `/threads/{thread_id}`. */
@@ -108,6 +109,7 @@ export function buildOpenApiDocument(version: string): Json {
       { name: 'platform', description: 'The LangGraph Platform API as `@langchain/langgraph-sdk` calls it' },
       { name: 'health', description: 'Public' },
       { name: 'docs', description: 'Public' },
+      { name: 'console', description: 'The approval console page (public; it asks for a token before showing anything)' },
       { name: 'not implemented', description: 'Platform routes answered 404 `not_implemented`' },
     ],
     components: {

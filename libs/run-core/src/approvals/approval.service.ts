@@ -39,6 +39,15 @@ export class ApprovalService {
     private readonly events: RunCoreEvents,
   ) {}
 
+  /**
+   * The pending approvals this principal may decide, oldest first: on its own threads, and
+   * as an approver every one of its tenant's — whom `approval.requested` reaches.
+   */
+  pendingFor(principal: Principal, limit: number): Promise<ApprovalRecord[]> {
+    const tenantWide = this.threads.access.approvesForTenant(principal);
+    return this.approvals.pendingFor({ sub: principal.sub, tenant: principal.tenant, tenantWide }, limit);
+  }
+
   async decide(principal: Principal, threadId: string, interruptId: string, decision: Decision): Promise<RunHandle> {
     const thread = await this.threads.readable(principal, threadId);
     if (!this.threads.access.canDecide(principal, thread)) {
