@@ -135,8 +135,9 @@ export class RunStore {
    * Records a run's end, settles its thread and adds its interrupts as pending approvals, in
    * one round trip. `ended: false` when the run had ended already or the fence refused it.
    */
-  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[]; threadOwner?: Owner }> {
-    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[]; thread_owner: Owner | null }>(
+  /** Ends a run (fenced); `runsPending`: whether any pending run is due, anywhere, for a claim to find. */
+  async finish(runId: string, end: RunEnding, q: Queryable = this.db): Promise<{ ended: boolean; approvals: ApprovalRecord[]; threadOwner?: Owner; runsPending: boolean }> {
+    const { rows } = await q.query<{ ended: boolean; approvals: ApprovalRow[]; thread_owner: Owner | null; runs_pending: boolean }>(
       `SELECT * FROM riser_rules.finish_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         runId,
@@ -150,7 +151,7 @@ export class RunStore {
         JSON.stringify(end.interrupts ?? []),
       ],
     );
-    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson), threadOwner: rows[0].thread_owner ?? undefined };
+    return { ended: rows[0].ended, approvals: rows[0].approvals.map(approvalFromJson), threadOwner: rows[0].thread_owner ?? undefined, runsPending: rows[0].runs_pending };
   }
 
   async get(runId: string, q: Queryable = this.db): Promise<RunRecord | undefined> {

@@ -32,6 +32,7 @@ export class RunCompletion {
     if (outcome.error) run.append({ event: 'error', data: outcome.error });
     if (run.stopReason === 'rollback') await this.rollBack(run);
     let ended = true;
+    let runsPending = true;
     try {
       const result = await this.runs.finish(run.runId, {
         status: outcome.status,
@@ -41,6 +42,7 @@ export class RunCompletion {
         fence: { boot: this.options.worker.boot, attempt: run.attempt },
       });
       ended = result.ended;
+      runsPending = result.runsPending;
       for (const approval of result.approvals) this.events.requested(result.threadOwner ?? run.owner, approval);
     } catch (err) {
       this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
@@ -56,7 +58,9 @@ export class RunCompletion {
     await this.logs.close(run.runId, 'ended').catch((err: Error) => this.logger.warn({ msg: 'could not store the end of a run log', run_id: run.runId, err: err.message }));
     this.logger.log({ msg: 'run ended', run_id: run.runId, thread_id: run.threadId, status: outcome.status, attempt: run.attempt });
     this.events.lifecycle$.next({ kind: 'ended', runId: run.runId, status: outcome.status, code: outcome.error?.code, durationMs: Date.now() - run.startedAt });
-    this.signals.notify({ kind: 'runs.claimable' });
+    // The thread (and a tenant's slot) is free: claim only when a run waits (one query less per
+    // run otherwise). One admitted while this run ended notes itself; the claim timer backs both.
+    if (runsPending) this.signals.notify({ kind: 'runs.claimable' });
   }
 
   /** This attempt stops here; the run goes on elsewhere (fenced) or is resumed elsewhere (handed back). */

@@ -124,7 +124,7 @@ $fn$;
 CREATE FUNCTION riser_rules.finish_run(
   p_run_id uuid, p_boot text, p_attempt integer, p_only_pending boolean, p_status text,
   p_error_code text, p_error_message text, p_last_seq integer, p_interrupts jsonb
-) RETURNS TABLE (ended boolean, approvals jsonb, thread_owner jsonb)
+) RETURNS TABLE (ended boolean, approvals jsonb, thread_owner jsonb, runs_pending boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   r riser.runs;
@@ -137,7 +137,7 @@ BEGIN
      AND (p_boot IS NULL OR (worker_boot = p_boot AND attempt = p_attempt))
    RETURNING * INTO r;
   IF r.run_id IS NULL THEN
-    RETURN QUERY SELECT false, '[]'::jsonb, NULL::jsonb;
+    RETURN QUERY SELECT false, '[]'::jsonb, NULL::jsonb, false;
     RETURN;
   END IF;
   PERFORM riser_rules.settle_thread(r.thread_id, p_status);
@@ -148,7 +148,9 @@ BEGIN
     ON CONFLICT (thread_id, interrupt_id) DO NOTHING
     RETURNING *)
     SELECT true, coalesce((SELECT jsonb_agg(to_jsonb(a)) FROM added a), '[]'::jsonb),
-           (SELECT jsonb_build_object('sub', t.owner_sub, 'tenant', t.tenant) FROM riser.threads t WHERE t.thread_id = r.thread_id);
+           (SELECT jsonb_build_object('sub', t.owner_sub, 'tenant', t.tenant) FROM riser.threads t WHERE t.thread_id = r.thread_id),
+           -- Whether a claim could find anything (runs_pending_by_age): most ends need none.
+           EXISTS (SELECT 1 FROM riser.runs p WHERE p.status = 'pending' AND coalesce(p.due_at, p.created_at) <= now());
 END
 $fn$;
 
