@@ -21,6 +21,10 @@ import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
 import { NotImplementedController } from './http/platform/not-implemented.controller.js';
 import { PlatformRuns } from './http/platform/platform-runs.js';
+import { PlatformAssistants } from './http/platform/platform-assistants.js';
+import { PlatformCrons } from './http/platform/platform-crons.js';
+import { CronsController } from './http/platform/crons.controller.js';
+import { StoreController } from './http/platform/store.controller.js';
 import { PlatformRunsController } from './http/platform/platform-runs.controller.js';
 import { PlatformThreadsController } from './http/platform/platform-threads.controller.js';
 import { DocsController } from './http/openapi/docs.controller.js';
@@ -58,6 +62,8 @@ export class AppModule {
         NotImplementedController,
         PlatformThreadsController,
         PlatformRunsController,
+        CronsController,
+        StoreController,
       ],
       providers: [
         { provide: RISER_CONFIG, useValue: config },
@@ -67,6 +73,8 @@ export class AppModule {
         ChatGateway,
         Shutdown,
         PlatformRuns,
+        PlatformAssistants,
+        PlatformCrons,
         SocketTelemetry,
         RunLogScope,
         RunTracing,

@@ -77,6 +77,7 @@ export const envSchema = z.object({
   MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
   MAX_PAGE_SIZE: int(1, 1000).default(100),
+  CRON_POLL_MS: int(100, 60_000).default(1000),
   BODY_DRAIN_MAX_BYTES: int(0).default(16 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: int(0).default(60),
   CORS_ORIGINS: z.string().optional(),

@@ -47,6 +47,8 @@ export interface RiserConfig {
   };
   /** Prometheus metrics on their own port; 0 = off. */
   metrics: { port: number };
+  /** How often each replica looks for due crons. */
+  crons: { pollMs: number };
   /** OpenTelemetry traces: on when an OTLP endpoint is set (and the SDK not disabled). */
   /** `riser` unless OTEL_SERVICE_NAME or a `service.name` in OTEL_RESOURCE_ATTRIBUTES names it. */
   tracing: { enabled: boolean; serviceName: string | undefined; langsmith: boolean };
@@ -158,6 +160,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       trustProxy: env.TRUST_PROXY === 'true',
     },
     metrics: { port: env.METRICS_PORT },
+    crons: { pollMs: env.CRON_POLL_MS },
     tracing: {
       enabled: !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true',
       langsmith: env.LANGSMITH_TRACING === 'true',

@@ -113,6 +113,6 @@ describe('the API document: GET /openapi.json and /docs', () => {
     // Public routes need no credentials; the rest do.
     expect(document.paths['/health/ready'].get.security).toEqual([]);
     expect(document.paths['/threads/search'].post.security).toBeUndefined();
-    expect(document.paths['/runs/crons'].post.responses['404'].description).toContain('not_implemented');
+    expect(document.paths['/runs/batch'].post.responses['404'].description).toContain('not_implemented');
   });
 });

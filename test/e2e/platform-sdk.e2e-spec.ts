@@ -327,8 +327,8 @@ describe('the official @langchain/langgraph-sdk Client against Riser', () => {
     expect(late.status).toBe(422);
     expect(late.body.field).toBe('after_seconds');
     expect((await api.post('/threads/not-a-thread/runs', { assistant_id: 'agent' })).status).toBe(404);
-    expect((await api.get('/runs/crons')).body).toMatchObject({ error: 'not_implemented' });
-    expect((await api.post('/store/items/search', {})).status).toBe(404);
+    expect((await api.post('/runs/batch', [])).body).toMatchObject({ error: 'not_implemented' });
+    expect((await api.post('/store/items/search', { query: 'semantic' })).body).toMatchObject({ error: 'invalid_request', field: 'query' });
 
     // A run says where it lives; while it holds the thread, another is refused with 409.
     const held = await api.post(`/threads/${thread.thread_id}/runs`, { assistant_id: 'agent', input: { messages: [] }, after_seconds: 60 });

@@ -38,4 +38,25 @@ export class CheckpointStore {
       return rowCount ?? 0;
     });
   }
+
+  /**
+   * Copies every checkpoint, blob and pending write of `from` to the thread `to` (the
+   * Platform API's thread copy), in one transaction. Columns are read from the tables, so
+   * the copy follows the saver's schema.
+   */
+  async copyThread(from: string, to: string, q?: Queryable): Promise<void> {
+    const copy = async (tx: Queryable) => {
+      for (const table of ['checkpoints', 'checkpoint_blobs', 'checkpoint_writes']) {
+        const { rows } = await tx.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'riser' AND table_name = $1 ORDER BY ordinal_position`,
+          [table],
+        );
+        const columns = rows.map((r) => `"${r.column_name}"`);
+        const selected = columns.map((c) => (c === '"thread_id"' ? '$2' : c));
+        await tx.query(`INSERT INTO riser.${table} (${columns.join(', ')}) SELECT ${selected.join(', ')} FROM riser.${table} WHERE thread_id = $1`, [from, to]);
+      }
+    };
+    if (q) await copy(q);
+    else await this.db.transaction(copy);
+  }
 }

@@ -10,3 +10,6 @@ export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embed
 export * from './records.js';
 export type { PoolClient } from 'pg';
 export { RiserPostgresSaver, createCheckpointer, type CheckpointFence } from './checkpointer.js';
+export { AssistantStore, type AssistantRecord, type AssistantVersionRecord, type AssistantFields, type AssistantFilter } from './assistant.store.js';
+export { ItemStore, TenantItemStore, StoreFilterError, FILTER_OPERATORS } from './item.store.js';
+export { CronStore, type CronRecord, type NewCron, type CronFilter } from './cron.store.js';

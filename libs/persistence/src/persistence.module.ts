@@ -7,6 +7,9 @@ import { ApprovalStore } from './approval.store.js';
 import { CheckpointStore } from './checkpoint.store.js';
 import { RunStore } from './run.store.js';
 import { ThreadStore } from './thread.store.js';
+import { AssistantStore } from './assistant.store.js';
+import { CronStore } from './cron.store.js';
+import { ItemStore } from './item.store.js';
 
 export interface PersistenceModuleAsyncOptions {
   inject?: (InjectionToken | OptionalFactoryDependency)[];
@@ -32,8 +35,11 @@ export class PersistenceModule {
         RunStore,
         ApprovalStore,
         CheckpointStore,
+        AssistantStore,
+        ItemStore,
+        CronStore,
       ],
-      exports: [Database, PostgresSaver, ThreadStore, RunStore, ApprovalStore, CheckpointStore],
+      exports: [Database, PostgresSaver, ThreadStore, RunStore, ApprovalStore, CheckpointStore, AssistantStore, ItemStore, CronStore],
     };
   }
 }

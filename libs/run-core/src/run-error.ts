@@ -19,6 +19,11 @@ export const RunErrorCode = {
   threadExists: 'thread_exists',
   runActive: 'run_active',
   notImplemented: 'not_implemented',
+  /** An assistant (or cron) id already taken. */
+  assistantExists: 'assistant_exists',
+  /** A system assistant (a graph of langgraph.json): read-only through the API. */
+  assistantReadOnly: 'assistant_read_only',
+  cronNotFound: 'cron_not_found',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 

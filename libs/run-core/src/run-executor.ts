@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { StreamEvent } from '@langchain/core/tracers/log_stream';
 import { Command, getConfig, type StreamMode } from '@langchain/langgraph';
-import type { RunStatus } from '@riser/persistence';
+import { ItemStore, type RunStatus } from '@riser/persistence';
 import type { StopReason } from './cluster/run-signals.js';
 import type { RunExecution } from './run-execution.js';
 import type { CompiledGraph } from './graphs/graph-registry.js';
@@ -36,7 +36,10 @@ export const STOPPED: Record<StopReason, Pick<RunOutcome, 'status' | 'error'>> =
 export class RunExecutor {
   private readonly logger = new Logger('RunExecutor');
 
-  constructor(private readonly events: RunCoreEvents) {}
+  constructor(
+    private readonly events: RunCoreEvents,
+    private readonly items: ItemStore,
+  ) {}
 
   async execute(run: RunExecution, graph: CompiledGraph): Promise<RunOutcome> {
     const { request } = run;
@@ -72,6 +75,8 @@ export class RunExecutor {
       streamMode: modes,
       subgraphs,
       signal: run.signal,
+      // Long-term memory (`config.store`, `getStore()`): the run's tenant's store, never another's.
+      store: this.items.forTenant(run.owner.tenant),
       interruptBefore: request.interruptBefore as never,
       interruptAfter: request.interruptAfter as never,
     };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StateSnapshot } from '@langchain/langgraph';
+import { Command, type StateSnapshot } from '@langchain/langgraph';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { RunStore, type ThreadRecord } from '@riser/persistence';
 import { DEFAULT_GRAPH, GraphRegistry, type CompiledGraph } from './graphs/graph-registry.js';
@@ -52,6 +52,25 @@ export class ThreadCheckpoints {
   async update(thread: ThreadRecord, values: unknown, options: { asNode?: string; checkpoint?: Record<string, unknown> }): Promise<Record<string, unknown>> {
     const graph = await this.graphFor(thread);
     const config = await graph.updateState({ configurable: { thread_id: thread.threadId, ...options.checkpoint } }, values, options.asNode);
+    return (config.configurable ?? {}) as Record<string, unknown>;
+  }
+
+  /**
+   * Applies supersteps to the thread's state, each a list of updates applied together as
+   * if the nodes named by `asNode` had returned them (LangGraph's bulkUpdateState); a
+   * `command` update is applied as a Command.
+   */
+  async bulkUpdate(thread: ThreadRecord, supersteps: { updates: { values?: unknown; command?: unknown; asNode?: string }[] }[]): Promise<Record<string, unknown>> {
+    const graph = await this.graphFor(thread);
+    const config = await graph.bulkUpdateState(
+      { configurable: { thread_id: thread.threadId, checkpoint_ns: '' } },
+      supersteps.map((step) => ({
+        updates: step.updates.map((u) => ({
+          values: u.command != null ? new Command(u.command as ConstructorParameters<typeof Command>[0]) : u.values,
+          asNode: u.asNode,
+        })),
+      })),
+    );
     return (config.configurable ?? {}) as Record<string, unknown>;
   }
 

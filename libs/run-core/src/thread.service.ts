@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { StateSnapshot } from '@langchain/langgraph';
 import type { Principal } from '@riser/auth';
-import { ApprovalStore, Database, RunStore, ThreadStore, type ApprovalRecord, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
+import { ApprovalStore, CheckpointStore, Database, RunStore, ThreadStore, type ApprovalRecord, type RunStatus, type ThreadFilter, type ThreadRecord } from '@riser/persistence';
 import { ThreadAccess } from './access.js';
 import { decisionOf } from './run-core.events.js';
 import { ThreadCheckpoints } from './thread-checkpoints.js';
@@ -57,6 +57,7 @@ export class ThreadService {
     private readonly runStore: RunStore,
     private readonly approvals: ApprovalStore,
     private readonly checkpoints: ThreadCheckpoints,
+    private readonly checkpointRows: CheckpointStore,
   ) {
     this.access = new ThreadAccess(options.approverRole);
   }
@@ -88,6 +89,41 @@ export class ThreadService {
     if (created) return thread;
     if (ifExists === 'do_nothing' && this.access.isOwner(principal, thread)) return thread;
     throw new RunError(RunErrorCode.threadExists, `thread ${threadId} already exists`);
+  }
+
+  /**
+   * Applies supersteps to a thread of the principal's (the Platform API's `POST /threads`
+   * with `supersteps`): each superstep's updates as if the nodes `asNode` had returned them.
+   * An update the graph cannot take is a 422 naming `supersteps`.
+   */
+  async applySupersteps(
+    principal: Principal,
+    threadId: string,
+    supersteps: { updates: { values?: unknown; command?: unknown; asNode?: string }[] }[],
+  ): Promise<void> {
+    const thread = await this.writable(principal, threadId);
+    try {
+      await this.checkpoints.bulkUpdate(thread, supersteps);
+    } catch (err) {
+      const error = err as Error;
+      if (error instanceof RunError) throw error;
+      throw new RunError(RunErrorCode.invalidRequest, `supersteps: ${error.name}: ${String(error.message).slice(0, 300)}`, { field: 'supersteps' });
+    }
+  }
+
+  /**
+   * A new thread of the principal's with the metadata and every checkpoint of one it can
+   * read (the Platform API's copy): same history, its own from now on. A busy thread is
+   * copied as its last checkpoint has it.
+   */
+  async copy(principal: Principal, threadId: string, newThreadId: string): Promise<ThreadRecord> {
+    const source = await this.readable(principal, threadId);
+    return this.db.transaction(async (tx) => {
+      const { thread, created } = await this.threads.ensure(tx, newThreadId, { sub: principal.sub, tenant: principal.tenant }, { ...source.metadata, thread_id: newThreadId });
+      if (!created) throw new RunError(RunErrorCode.threadExists, `thread ${newThreadId} already exists`);
+      await this.checkpointRows.copyThread(source.threadId, newThreadId, tx);
+      return thread;
+    });
   }
 
   search(principal: Principal, filter: ThreadFilter): Promise<ThreadRecord[]> {

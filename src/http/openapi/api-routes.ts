@@ -20,6 +20,9 @@ import {
   threadPatchSchema,
   threadSearchSchema,
 } from '../platform/platform.schemas.js';
+import { assistantCountSchema, assistantCreateSchema, assistantDeleteQuery, assistantLatestSchema, assistantPatchSchema, assistantVersionsSchema } from '../platform/assistants.schemas.js';
+import { storeDeleteSchema, storeGetQuery, storeNamespacesSchema, storePutSchema, storeSearchSchema } from '../platform/store.schemas.js';
+import { cronCountSchema, cronCreateSchema, cronParam, cronPatchSchema, cronSearchSchema } from '../platform/crons.schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -69,7 +72,13 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/docs/swagger-ui.css', tag: 'docs', summary: 'Swagger UI\'s stylesheet, for /docs', public: true, ok: json('CSS'), errors: [] },
   { method: 'GET', path: '/docs/swagger-ui-bundle.js', tag: 'docs', summary: 'Swagger UI\'s script, for /docs', public: true, ok: json('JavaScript'), errors: [] },
 
-  { method: 'POST', path: '/assistants/search', tag: PLATFORM, summary: 'Search assistants (one per graph)', body: assistantSearchSchema, ok: json('assistants'), errors: ['invalid_request', ...BODY] },
+  { method: 'POST', path: '/assistants/search', tag: PLATFORM, summary: 'Search assistants: one system assistant per graph, then the tenant\'s own', body: assistantSearchSchema, ok: json('assistants'), errors: ['invalid_request', ...BODY] },
+  { method: 'POST', path: '/assistants', tag: PLATFORM, summary: 'Create an assistant of the caller\'s tenant from a graph', body: assistantCreateSchema, ok: json('the assistant'), errors: ['invalid_request', 'assistant_exists', ...BODY] },
+  { method: 'POST', path: '/assistants/count', tag: PLATFORM, summary: 'Count assistants (system and the tenant\'s)', body: assistantCountSchema, ok: json('a number'), errors: ['invalid_request', ...BODY] },
+  { method: 'PATCH', path: '/assistants/:assistant_id', tag: PLATFORM, summary: 'Update an assistant: a new version, made the latest', params: assistantParam, body: assistantPatchSchema, ok: json('the assistant'), errors: ['invalid_request', 'assistant_not_found', 'assistant_read_only', ...BODY] },
+  { method: 'DELETE', path: '/assistants/:assistant_id', tag: PLATFORM, summary: 'Delete an assistant, its versions and crons (`delete_threads`: the caller\'s threads made with it too)', params: assistantParam, query: assistantDeleteQuery, ok: json('`[assistant_id]`'), errors: ['invalid_request', 'assistant_not_found', 'assistant_read_only'] },
+  { method: 'POST', path: '/assistants/:assistant_id/versions', tag: PLATFORM, summary: 'An assistant\'s versions, newest first', params: assistantParam, body: assistantVersionsSchema, ok: json('versions'), errors: ['invalid_request', 'assistant_not_found', ...BODY] },
+  { method: 'POST', path: '/assistants/:assistant_id/latest', tag: PLATFORM, summary: 'Make a version the assistant\'s current one', params: assistantParam, body: assistantLatestSchema, ok: json('the assistant'), errors: ['invalid_request', 'assistant_not_found', 'assistant_read_only', ...BODY] },
   { method: 'GET', path: '/assistants/:assistant_id', tag: PLATFORM, summary: 'An assistant', params: assistantParam, ok: json('the assistant'), errors: ['assistant_not_found'] },
   { method: 'GET', path: '/assistants/:assistant_id/graph', tag: PLATFORM, summary: 'Its graph\'s drawable structure', params: assistantParam, ok: json('nodes and edges'), errors: ['assistant_not_found'] },
   { method: 'GET', path: '/assistants/:assistant_id/schemas', tag: PLATFORM, summary: 'Its input, output, state and config schemas', params: assistantParam, ok: json('JSON schemas (null where unknown)'), errors: ['assistant_not_found'] },
@@ -86,6 +95,21 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/threads/:thread_id/state/:checkpoint_id', tag: PLATFORM, summary: 'The state at a checkpoint', params: checkpointParam, query: stateQuery, ok: json('the state'), errors: ['invalid_request', 'thread_not_found'] },
   { method: 'GET', path: '/threads/:thread_id/history', tag: PLATFORM, summary: 'Past states, newest first', params: threadParam, query: historyQuery, ok: json('states'), errors: ['invalid_request', 'thread_not_found'] },
   { method: 'POST', path: '/threads/:thread_id/history', tag: PLATFORM, summary: 'Past states, newest first', params: threadParam, body: historySchema, ok: json('states'), errors: ['invalid_request', 'thread_not_found', ...BODY] },
+
+  { method: 'POST', path: '/threads/:thread_id/copy', tag: PLATFORM, summary: 'Copy a thread: a new thread of the caller\'s with its metadata and checkpoint history', params: threadParam, ok: json('the new thread'), errors: ['invalid_request', 'thread_not_found'] },
+
+  { method: 'PUT', path: '/store/items', tag: PLATFORM, summary: 'Put an item in the tenant\'s store', body: storePutSchema, ok: json('nothing', 204), errors: ['invalid_request', ...BODY] },
+  { method: 'GET', path: '/store/items', tag: PLATFORM, summary: 'An item of the tenant\'s store (`namespace` dot-joined), or null', query: storeGetQuery, ok: json('the item or null'), errors: ['invalid_request'] },
+  { method: 'DELETE', path: '/store/items', tag: PLATFORM, summary: 'Delete an item of the tenant\'s store', body: storeDeleteSchema, ok: json('nothing', 204), errors: ['invalid_request', ...BODY] },
+  { method: 'POST', path: '/store/items/search', tag: PLATFORM, summary: 'Items under a namespace prefix, filtered on their values (no semantic `query`: 422)', body: storeSearchSchema, ok: json('`{items}`'), errors: ['invalid_request', ...BODY] },
+  { method: 'POST', path: '/store/namespaces', tag: PLATFORM, summary: 'The tenant\'s namespaces (prefix, suffix, max_depth)', body: storeNamespacesSchema, ok: json('`{namespaces}`'), errors: ['invalid_request', ...BODY] },
+
+  { method: 'POST', path: '/runs/crons', tag: PLATFORM, summary: 'Create a stateless cron: each tick runs on a new thread', body: cronCreateSchema, ok: json('the cron'), errors: ['invalid_request', 'assistant_not_found', ...BODY] },
+  { method: 'POST', path: '/threads/:thread_id/runs/crons', tag: PLATFORM, summary: 'Create a cron on a thread', params: threadParam, body: cronCreateSchema, ok: json('the cron'), errors: ['invalid_request', 'assistant_not_found', 'thread_not_found', 'forbidden', ...BODY] },
+  { method: 'POST', path: '/runs/crons/search', tag: PLATFORM, summary: 'Search the tenant\'s crons', body: cronSearchSchema, ok: json('crons'), errors: ['invalid_request', ...BODY] },
+  { method: 'POST', path: '/runs/crons/count', tag: PLATFORM, summary: 'Count the tenant\'s crons', body: cronCountSchema, ok: json('a number'), errors: ['invalid_request', ...BODY] },
+  { method: 'PATCH', path: '/runs/crons/:cron_id', tag: PLATFORM, summary: 'Update a cron (schedule, enabled, payload…)', params: cronParam, body: cronPatchSchema, ok: json('the cron'), errors: ['invalid_request', 'cron_not_found', ...BODY] },
+  { method: 'DELETE', path: '/runs/crons/:cron_id', tag: PLATFORM, summary: 'Delete a cron', params: cronParam, ok: json('nothing', 204), errors: ['invalid_request', 'cron_not_found'] },
 
   { method: 'POST', path: '/threads/:thread_id/runs/stream', tag: PLATFORM, summary: 'Start a run on a thread and stream it', params: threadParam, body: runCreateSchema, ok: sse('Platform SSE: `metadata`, `values`, `updates`, `messages`, `custom`, `error`, `end`'), errors: ['invalid_request', 'thread_not_found', ...START, ...BODY] },
   { method: 'POST', path: '/runs/stream', tag: PLATFORM, summary: 'Start a run on a new thread and stream it', body: runCreateSchema, ok: sse('Platform SSE'), errors: ['invalid_request', ...START, ...BODY] },

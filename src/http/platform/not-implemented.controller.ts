@@ -2,14 +2,12 @@ import { All, Controller, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RunError, RunErrorCode } from '@riser/run-core';
 
-const RUNS = ['runs/crons', 'runs/crons/search', 'runs/crons/count', 'runs/crons/:cron_id', 'threads/:thread_id/runs/crons', 'runs/batch', 'runs/cancel', 'runs'];
-const STORE = ['store/items', 'store/items/search', 'store/namespaces'];
-const PROTOCOLS = ['a2a/:assistant_id', 'mcp', 'mcp/:path'];
-const ASSISTANTS = ['assistants', 'assistants/count', 'assistants/:assistant_id/versions', 'assistants/:assistant_id/latest'];
-const THREADS = ['threads/count', 'threads/prune', 'threads/:thread_id/copy', 'threads/:thread_id/stream'];
+const RUNS = ['runs/batch', 'runs/cancel', 'runs'];
+const PROTOCOLS = ['a2a/:assistant_id', 'mcp', 'mcp/:path', 'ui/:graph_id', 'ui/:graph_id/:file'];
+const THREADS = ['threads/count', 'threads/prune', 'threads/:thread_id/stream'];
 
 /** Every path answered `not_implemented` (on every method), for the API document. */
-export const NOT_IMPLEMENTED_PATHS = [...RUNS, ...STORE, ...PROTOCOLS, ...ASSISTANTS, ...THREADS].map((path) => `/${path}`);
+export const NOT_IMPLEMENTED_PATHS = [...RUNS, ...PROTOCOLS, ...THREADS].map((path) => `/${path}`);
 
 /**
  * Parts of the LangGraph Platform API Riser does not implement answer 404 with the code
@@ -19,22 +17,12 @@ export const NOT_IMPLEMENTED_PATHS = [...RUNS, ...STORE, ...PROTOCOLS, ...ASSIST
 export class NotImplementedController {
   @All(RUNS)
   runs(@Req() req: FastifyRequest) {
-    return this.refuse(req, /crons/.test(req.url) ? 'crons' : 'this runs route');
-  }
-
-  @All(STORE)
-  store(@Req() req: FastifyRequest) {
-    return this.refuse(req, 'the store');
+    return this.refuse(req, 'this runs route');
   }
 
   @All(PROTOCOLS)
   protocols(@Req() req: FastifyRequest) {
-    return this.refuse(req, /mcp/.test(req.url) ? 'MCP' : 'A2A');
-  }
-
-  @All(ASSISTANTS)
-  assistants(@Req() req: FastifyRequest) {
-    return this.refuse(req, 'managing assistants (one assistant per graph of langgraph.json)');
+    return this.refuse(req, /^\/mcp/.test(req.url) ? 'MCP' : /^\/ui\//.test(req.url) ? 'generative UI (langgraph.json "ui" bundles)' : 'A2A');
   }
 
   @All(THREADS)

@@ -17,6 +17,7 @@ import { redactSecrets } from '../../security/secret-redaction.js';
 import type { RunCreate } from './platform.schemas.js';
 import { requestedModes } from './platform-protocol.js';
 import { assistantIdOf } from './platform-shapes.js';
+import { PlatformAssistants, withAssistantDefaults } from './platform-assistants.js';
 
 const RECORDED = new Set<string>(GRAPH_STREAM_MODES);
 
@@ -32,6 +33,7 @@ export class PlatformRuns {
     private readonly threads: ThreadService,
     private readonly graphs: GraphRegistry,
     private readonly approvals: ApprovalService,
+    private readonly assistants: PlatformAssistants,
   ) {}
 
   /** The graph an `assistant_id` names (a graph id, or its deterministic UUID). */
@@ -43,7 +45,10 @@ export class PlatformRuns {
   }
 
   async start(principal: Principal, threadId: string | undefined, body: RunCreate): Promise<{ run: RunHandle; modes: Set<string> }> {
-    const graphId = this.graphId(body.assistant_id);
+    // A graph id, a system assistant's UUID or one of the tenant's assistants (its config and context under the run's).
+    const assistant = await this.assistants.resolve(principal, body.assistant_id);
+    body = withAssistantDefaults(assistant, body);
+    const graphId = assistant.graphId;
     const modes = requestedModes(body.stream_mode);
     if (threadId && body.if_not_exists !== 'create') await this.threads.readable(principal, threadId);
     const temporary = !threadId && (body.on_completion ?? 'delete') === 'delete';
@@ -67,7 +72,7 @@ export class PlatformRuns {
       onDisconnect: body.on_disconnect,
       multitaskStrategy: body.multitask_strategy,
       metadata: body.metadata ?? undefined,
-      threadMetadata: { graph_id: graphId, assistant_id: assistantIdOf(graphId), ...(temporary && { temporary: true }) },
+      threadMetadata: { graph_id: graphId, assistant_id: assistant.assistantId, ...(temporary && { temporary: true }) },
       config: { ...(body.config?.tags && { tags: body.config.tags }), recursion_limit: body.config?.recursion_limit, configurable },
       context: body.context ?? undefined,
       interruptBefore: body.interrupt_before,

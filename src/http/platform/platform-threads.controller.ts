@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { UseInterceptors, Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { UseInterceptors, Body, Controller, Delete, Get, HttpCode, HttpException, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@riser/auth';
-import { ThreadService } from '@riser/run-core';
+import { RunError, RunErrorCode, ThreadService } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { ZodPipe } from '../../validation/zod.pipe.js';
 import { mapBounded, pageLimit } from './page-limit.js';
@@ -21,6 +21,7 @@ import {
   threadPatchSchema,
   threadSearchSchema,
 } from './platform.schemas.js';
+import { superstepsSchema } from './threads-extra.schemas.js';
 
 const param = new ZodPipe(threadParam, 422);
 const checkpointParam = new ZodPipe(checkpointParamSchema, 422);
@@ -41,7 +42,24 @@ export class PlatformThreadsController {
   @Post()
   @HttpCode(200)
   async create(@Body(new ZodPipe(threadCreateSchema, 422)) body: z.infer<typeof threadCreateSchema>, @CurrentPrincipal() principal: Principal) {
+    const supersteps = body.supersteps === undefined ? undefined : parseSupersteps(body.supersteps);
     const thread = await this.threads.create(principal, body.thread_id ?? randomUUID(), body.metadata ?? {}, body.if_exists ?? 'raise');
+    if (supersteps?.length) {
+      // The new thread's history, superstep by superstep, as the official server builds it;
+      // updates the graph refuses leave no thread behind.
+      await this.threads.applySupersteps(principal, thread.threadId, supersteps).catch(async (err) => {
+        await this.threads.delete(principal, thread.threadId).catch(() => undefined);
+        throw asPlatformError(err);
+      });
+    }
+    return toPlatformThread(thread, await this.threads.state(thread));
+  }
+
+  /** A new thread of the caller's with the source's metadata and whole checkpoint history. */
+  @Post(':thread_id/copy')
+  @HttpCode(200)
+  async copy(@Param(param) params: { thread_id: string }, @CurrentPrincipal() principal: Principal) {
+    const thread = await this.threads.copy(principal, params.thread_id, randomUUID());
     return toPlatformThread(thread, await this.threads.state(thread));
   }
 
@@ -147,4 +165,22 @@ function isTrue(value: string | undefined): boolean {
 function matches(values: unknown, filter: Record<string, unknown>): boolean {
   if (!values || typeof values !== 'object') return false;
   return Object.entries(filter).every(([key, expected]) => JSON.stringify((values as Record<string, unknown>)[key]) === JSON.stringify(expected));
+}
+
+function parseSupersteps(value: unknown[]) {
+  const result = superstepsSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = ['supersteps', ...issue.path].join('.');
+    throw new HttpException({ error: 'invalid_request', message: `${field}: ${issue.message}`, field }, 422);
+  }
+  return result.data.map((step) => ({ updates: step.updates.map((u) => ({ values: u.values, command: u.command ?? undefined, asNode: u.as_node })) }));
+}
+
+/** The Platform API's validation status for a refused update (the run core says 400). */
+function asPlatformError(err: unknown): unknown {
+  if (err instanceof RunError && err.code === RunErrorCode.invalidRequest) {
+    return new HttpException({ error: 'invalid_request', message: err.message, ...err.details }, 422);
+  }
+  return err;
 }
