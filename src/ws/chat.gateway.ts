@@ -19,6 +19,7 @@ import { ZodPipe } from '../validation/zod.pipe.js';
 import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
+import { socketIoSink } from './socket-flow-control.js';
 import { SocketSubscriptions, type FollowState } from './socket-subscriptions.js';
 import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
@@ -91,7 +92,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     data.follows = follows;
     Object.defineProperties(data, {
       // Nothing more is sent once the token has expired, even before the timer has fired.
-      subs: { value: new SocketSubscriptions(socket, follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
+      subs: { value: new SocketSubscriptions(socketIoSink(socket), follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
       session: { value: new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket)), enumerable: false, configurable: true },
     });
     data.session.assume(data.principal);

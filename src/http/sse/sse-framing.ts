@@ -10,7 +10,7 @@ import type { SseProtocol } from './sse-protocol.js';
 
 /** Which protocol a stream speaks, and whether it rejoins a run (for metrics). */
 export interface StreamKind {
-  protocol: Exclude<StreamProtocol, 'socket'>;
+  protocol: Exclude<StreamProtocol, 'socket' | 'ws'>;
   rejoin?: boolean;
 }
 
