@@ -15,6 +15,10 @@ import { Shutdown } from './lifecycle/shutdown.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ChatGateway } from './ws/chat.gateway.js';
+import { ChatWsAuth } from './ws/plain/chat-ws.auth.js';
+import { ChatWsCommands } from './ws/plain/chat-ws.commands.js';
+import { ChatWsController } from './ws/plain/chat-ws.controller.js';
+import { ChatWsServer } from './ws/plain/chat-ws.server.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
 import { NotImplementedController } from './http/platform/not-implemented.controller.js';
@@ -47,6 +51,7 @@ export class AppModule {
       controllers: [
         ChatController,
         ThreadsController,
+        ChatWsController,
         HealthController,
         DocsController,
         MetaController,
@@ -61,6 +66,9 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         SseFraming,
         ChatGateway,
+        ChatWsAuth,
+        ChatWsCommands,
+        ChatWsServer,
         Shutdown,
         PlatformRuns,
         SocketTelemetry,

@@ -15,6 +15,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AuthError, TokenVerifier, type Principal } from '@riser/auth';
 import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
+import { assertMessageSize } from '../validation/message-size.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
@@ -161,9 +162,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @SocketPrincipal() principal: Principal,
     @MessageBody(new ZodPipe(wsChatSchema)) body: z.infer<typeof wsChatSchema>,
   ) {
-    if (Buffer.byteLength(body.message) > this.config.http.maxMessageBytes) {
-      return { ok: false, error: { code: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` } };
-    }
+    assertMessageSize(body.message, this.config.http.maxMessageBytes);
     const run = await this.runs.start(principal, {
       threadId: body.thread_id,
       assistantId: body.assistant_id,

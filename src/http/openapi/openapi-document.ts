@@ -13,6 +13,7 @@ const STATUS_OF_EDGE_CODE: Record<string, number> = {
   invalid_json: 400,
   unsupported_media_type: 415,
   rate_limited: 429,
+  upgrade_required: 426,
 };
 
 /** `/threads/:thread_id` as OpenAPI writes it: `/threads/{thread_id}`. */
