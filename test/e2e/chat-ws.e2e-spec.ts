@@ -3,6 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { bearer, connectChatWs, tokenFactory, frameData, jsonClient, openSse, type ChatWsClient, type SseFrame, type WsFrame } from '@riser/testing';
 import { hashApiKey } from '@riser/auth';
+import { WebSocket } from 'ws';
+import { scrape } from '../support/metrics.js';
+import { freePort } from '../support/riser-process.js';
 import { readUpTo } from '../support/sse-reading.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
 
@@ -328,4 +331,61 @@ describe('a stalled /chat/ws reader', () => {
     expect(contents[TOKENS - 1].content).toMatch(/^t0040000 /);
     expect(all[all.length - 1]).toMatchObject({ done: true, status: 'success' });
   }, 120_000);
+});
+
+describe('/chat/ws keep-alive, metrics and shutdown', () => {
+  let riser: RiserTestApp;
+  let metricsUrl: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    riser = await startRiser({ env: { SSE_HEARTBEAT_MS: '200', DEMO_TOKEN_DELAY_MS: '100', METRICS_PORT: String(port) } });
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  });
+  afterAll(() => riser?.destroy());
+
+  it('pings every SSE_HEARTBEAT_MS and cuts a peer that stops answering; one that answers stays', async () => {
+    const answering = await connectChatWs(riser.url, { token: riser.token('pinged') });
+    let pings = 0;
+    answering.ws.on('ping', () => pings++);
+    // A peer that stops answering pings (ws answers them by itself unless told not to).
+    const silent = new WebSocket(riser.url.replace('http', 'ws') + '/chat/ws', { headers: bearer(riser.token('silent')), autoPong: false });
+    const silentClosed = new Promise<number>((r) => silent.once('close', (code) => r(code)));
+    await new Promise((r) => silent.once('open', r));
+    const started = Date.now();
+    expect(await silentClosed).toBe(1006);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(answering.ws.readyState).toBe(WebSocket.OPEN);
+    answering.close();
+  });
+
+  it('counts its streams as protocol="ws" in the stream metrics', async () => {
+    const before = await scrape(metricsUrl);
+    const client = await connectChatWs(riser.url, { token: riser.token('counted') });
+    client.send({ message: 'count me', thread_id: 'ws-metrics' });
+    await client.waitFor((f) => f.content);
+    expect((await scrape(metricsUrl)).value('riser_stream_subscribers', { protocol: 'ws' })).toBe(1);
+    const done = await client.waitFor((f) => f.done);
+    const frames = client.frames.filter((f) => f.run_id === done.run_id).length;
+    const after = await scrape(metricsUrl);
+    expect(after.value('riser_stream_subscribers', { protocol: 'ws' })).toBe(0);
+    expect(after.value('riser_stream_frames_total', { protocol: 'ws' }) - before.value('riser_stream_frames_total', { protocol: 'ws' })).toBe(frames);
+    expect(after.value('riser_stream_bytes_total', { protocol: 'ws' })).toBeGreaterThan(before.value('riser_stream_bytes_total', { protocol: 'ws' }));
+    expect(after.value('riser_runs_started_total', { assistant: 'agent', protocol: 'ws' })).toBe(1);
+    expect(after.value('riser_stream_heartbeats_total', { protocol: 'ws' })).toBeGreaterThan(0);
+    client.close();
+  });
+
+  it('at shutdown, ends each run’s frames (alone: the run stops `shutdown`), then closes with 1001', async () => {
+    const client = await connectChatWs(riser.url, { token: riser.token('leaving') });
+    client.send({ message: 'a long answer that will not finish before the grace period', thread_id: 'ws-shutdown' });
+    await client.waitFor((f) => f.content);
+    const closing = riser.close();
+    const { code } = await client.closed;
+    expect(code).toBe(1001);
+    const tail = client.frames.slice(-2);
+    expect(tail[0]).toMatchObject({ error: 'shutdown' });
+    expect(tail[1]).toMatchObject({ done: true, status: 'error' });
+    await closing;
+  });
 });
