@@ -17,6 +17,10 @@ import { Shutdown } from './lifecycle/shutdown.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ChatGateway } from './ws/chat.gateway.js';
+import { ChatWsAuth } from './ws/plain/chat-ws.auth.js';
+import { ChatWsCommands } from './ws/plain/chat-ws.commands.js';
+import { ChatWsController } from './ws/plain/chat-ws.controller.js';
+import { ChatWsServer } from './ws/plain/chat-ws.server.js';
 import { AssistantsController } from './http/platform/assistants.controller.js';
 import { MetaController } from './http/platform/meta.controller.js';
 import { NotImplementedController } from './http/platform/not-implemented.controller.js';
@@ -55,6 +59,7 @@ export class AppModule {
         ThreadsController,
         ApprovalsController,
         ConsoleController,
+        ChatWsController,
         HealthController,
         DocsController,
         MetaController,
@@ -71,6 +76,9 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         SseFraming,
         ChatGateway,
+        ChatWsAuth,
+        ChatWsCommands,
+        ChatWsServer,
         Shutdown,
         PlatformRuns,
         PlatformAssistants,

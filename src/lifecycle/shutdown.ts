@@ -3,6 +3,7 @@ import { RunDrain, RunLogs, StreamEndCode } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
 import { SseFraming } from '../http/sse/sse-framing.js';
 import { ChatGateway } from '../ws/chat.gateway.js';
+import { ChatWsServer } from '../ws/plain/chat-ws.server.js';
 
 /**
  * Riser's shutdown, in one explicit order instead of the order Nest sorts modules in:
@@ -12,7 +13,7 @@ import { ChatGateway } from '../ws/chat.gateway.js';
  * 3. with replicas, every stream still open here gets a final `rejoin` frame (the run goes
  *    on elsewhere); alone, streams got their runs' ends;
  * 4. streams flush and close (those of clients that stopped reading after a moment), and the
- *    sockets of this replica are closed.
+ *    sockets of this replica (Socket.IO and `/chat/ws`) are closed.
  * Then `app.close()` closes the HTTP server, Redis, the pool and the embedded Postgres, in
  * that order (their own shutdown hooks; none of them is needed by the steps above).
  */
@@ -27,6 +28,7 @@ export class Shutdown implements BeforeApplicationShutdown {
     private readonly logs: RunLogs,
     private readonly sse: SseFraming,
     private readonly gateway: ChatGateway,
+    private readonly plainSockets: ChatWsServer,
   ) {}
 
   /** False once shutdown began: load balancers stop sending requests here. */
@@ -49,7 +51,7 @@ export class Shutdown implements BeforeApplicationShutdown {
     if (this.config.runCore.takeover) {
       this.logs.stopReaders(StreamEndCode.rejoin, 'this replica is shutting down; rejoin from the last event id');
     }
-    await Promise.all([this.sse.closeStreams(), this.gateway.closeSockets()]);
+    await Promise.all([this.sse.closeStreams(), this.gateway.closeSockets(), this.plainSockets.closeConnections()]);
     this.logger.log('runs drained and streams closed');
   }
 }

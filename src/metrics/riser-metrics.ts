@@ -9,9 +9,12 @@ const FAST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 /** A human deciding: seconds to hours. */
 const HUMAN_BUCKETS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600];
 
-/** The protocols a stream is read over: the label values of the `riser_stream_*` metrics. */
-export type StreamProtocol = 'simple' | 'platform' | 'socket';
-const STREAM_PROTOCOLS: readonly StreamProtocol[] = ['simple', 'platform', 'socket'];
+/**
+ * The protocols a stream is read over: the label values of the `riser_stream_*` metrics
+ * (`socket`: Socket.IO; `ws`: the seed's plain WebSocket at `/chat/ws`).
+ */
+export type StreamProtocol = 'simple' | 'platform' | 'socket' | 'ws';
+const STREAM_PROTOCOLS: readonly StreamProtocol[] = ['simple', 'platform', 'socket', 'ws'];
 
 /**
  * Every metric Riser exports, in its own registry (two apps in one test process do not
@@ -35,7 +38,7 @@ export class RiserMetrics {
   readonly streamSubscribers = this.gauge('riser_stream_subscribers', 'Streams open to clients now, by protocol', ['protocol']);
   readonly streamFrames = new TallyCounter(this, 'riser_stream_frames_total', 'Data frames sent to stream clients (heartbeats not counted), by protocol', 'protocol', STREAM_PROTOCOLS);
   readonly streamBytes = new TallyCounter(this, 'riser_stream_bytes_total', 'Payload bytes of the data frames sent, by protocol', 'protocol', STREAM_PROTOCOLS);
-  readonly streamHeartbeats = new TallyCounter(this, 'riser_stream_heartbeats_total', 'Heartbeats sent on idle SSE streams, by protocol', 'protocol', STREAM_PROTOCOLS);
+  readonly streamHeartbeats = new TallyCounter(this, 'riser_stream_heartbeats_total', 'Heartbeats sent on idle SSE streams, and WebSocket pings (`ws`), by protocol', 'protocol', STREAM_PROTOCOLS);
   readonly streamEndings = this.counter('riser_stream_endings_total', 'Streams ended early by Riser, by reason (`slow_consumer`, `replay_gap`)', ['reason']);
   readonly streamRejoins = this.counter('riser_stream_rejoins_total', 'Streams opened to rejoin a run (after a cursor, or on a join route), by protocol', ['protocol']);
 

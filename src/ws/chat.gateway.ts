@@ -15,10 +15,12 @@ import type { Namespace, Socket } from 'socket.io';
 import { AuthError, TokenVerifier, type Principal } from '@riser/auth';
 import { ApprovalService, RunCoreEvents, RunService, ThreadService, type ThreadAudience } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../config/riser-config.js';
+import { assertMessageSize } from '../validation/message-size.js';
 import { ZodPipe } from '../validation/zod.pipe.js';
 import { RateLimited } from '../rate-limit/rate-limit.guard.js';
 import { SocketPrincipal, SocketPrincipalGuard } from './socket-principal.guard.js';
 import { approverRoom, isExpired, SocketSession, userRoom } from './socket-session.js';
+import { socketIoSink } from './socket-flow-control.js';
 import { SocketSubscriptions, type FollowState } from './socket-subscriptions.js';
 import { SocketTelemetry } from './socket-telemetry.js';
 import { handshakeAuth } from './ws-auth.js';
@@ -91,7 +93,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     data.follows = follows;
     Object.defineProperties(data, {
       // Nothing more is sent once the token has expired, even before the timer has fired.
-      subs: { value: new SocketSubscriptions(socket, follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
+      subs: { value: new SocketSubscriptions(socketIoSink(socket), follows, this.config.sse, this.telemetry.metrics, () => !isExpired(data.principal)), enumerable: false, configurable: true },
       session: { value: new SocketSession(socket, this.config.runCore.approverRole, () => this.expire(socket)), enumerable: false, configurable: true },
     });
     data.session.assume(data.principal);
@@ -160,9 +162,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @SocketPrincipal() principal: Principal,
     @MessageBody(new ZodPipe(wsChatSchema)) body: z.infer<typeof wsChatSchema>,
   ) {
-    if (Buffer.byteLength(body.message) > this.config.http.maxMessageBytes) {
-      return { ok: false, error: { code: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` } };
-    }
+    assertMessageSize(body.message, this.config.http.maxMessageBytes);
     const run = await this.runs.start(principal, {
       threadId: body.thread_id,
       assistantId: body.assistant_id,

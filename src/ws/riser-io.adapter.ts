@@ -33,6 +33,9 @@ export class RiserIoAdapter extends IoAdapter {
       cors: { origin: origins === '*' ? true : origins, credentials: origins !== '*' },
       // A decision or message is small: refuse anything that is not.
       maxHttpBufferSize: this.config.http.bodyLimitBytes,
+      // Upgrades to other paths are ChatWsServer's to answer (/chat/ws, else 404), not
+      // engine.io's to end after a second of silence.
+      destroyUpgrade: false,
       ...(this.redis && {
         adapter: createAdapter(this.redis.adapter, {
           streamName: `${this.redis.options.prefix}socket.io`,

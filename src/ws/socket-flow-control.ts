@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { FlowControl } from '@riser/run-core';
+import type { MessageSink } from './socket-subscriptions.js';
 
 /** Packets engine.io may hold for a client before the run core stops feeding it. */
 const MAX_BUFFERED_PACKETS = 1000;
@@ -14,4 +15,9 @@ export function socketIoFlowControl(socket: Socket): FlowControl {
       return () => conn.off('drain', fn);
     },
   };
+}
+
+/** A Socket.IO socket as a sink of run messages: `message` events. */
+export function socketIoSink(socket: Socket): MessageSink {
+  return { id: socket.id, protocol: 'socket', flow: socketIoFlowControl(socket), send: (payload) => socket.emit('message', payload) };
 }

@@ -1,16 +1,11 @@
 import type { Socket } from 'socket.io';
 import { hasRole, type Principal } from '@riser/auth';
+import { ExpiryTimer } from './token-expiry.js';
+
+export { isExpired } from './token-expiry.js';
 
 export const userRoom = (tenant: string, sub: string) => `user:${encodeURIComponent(tenant)}:${encodeURIComponent(sub)}`;
 export const approverRoom = (tenant: string) => `approvers:${encodeURIComponent(tenant)}`;
-
-/** setTimeout's longest delay (~24.8 days); a longer one would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** True once the credential's `exp` has passed: no leeway for a socket already holding it. */
-export function isExpired(principal: Principal, now = Date.now()): boolean {
-  return principal.expiresAt !== undefined && principal.expiresAt * 1000 <= now;
-}
 
 /**
  * Who a socket is, for as long as its token lasts: the principal, the rooms that principal
@@ -20,13 +15,15 @@ export function isExpired(principal: Principal, now = Date.now()): boolean {
  */
 export class SocketSession {
   private rooms: string[] = [];
-  private timer?: NodeJS.Timeout;
+  private readonly expiry: ExpiryTimer;
 
   constructor(
     private readonly socket: Socket,
     private readonly approverRole: string,
-    private readonly onExpired: () => void,
-  ) {}
+    onExpired: () => void,
+  ) {
+    this.expiry = new ExpiryTimer(onExpired);
+  }
 
   assume(principal: Principal): void {
     const rooms = [userRoom(principal.tenant, principal.sub)];
@@ -35,26 +32,13 @@ export class SocketSession {
     void this.socket.join(rooms);
     this.rooms = rooms;
     (this.socket.data as { principal: Principal }).principal = principal;
-    this.arm(principal);
+    this.expiry.arm(principal);
   }
 
   /** Leaves every room and stops the timer: nothing more reaches the socket through it. */
   end(): void {
-    clearTimeout(this.timer);
+    this.expiry.clear();
     for (const room of this.rooms) void this.socket.leave(room);
     this.rooms = [];
-  }
-
-  private arm(principal: Principal): void {
-    clearTimeout(this.timer);
-    if (principal.expiresAt === undefined) return;
-    const left = principal.expiresAt * 1000 - Date.now();
-    if (left <= 0) {
-      this.onExpired();
-      return;
-    }
-    // Re-armed in steps when the token outlives the longest timer.
-    this.timer = setTimeout(() => this.arm(principal), Math.min(left, MAX_TIMER_MS));
-    this.timer.unref();
   }
 }

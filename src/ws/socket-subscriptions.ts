@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { finalize, type Subscription } from 'rxjs';
-import type { Socket } from 'socket.io';
-import type { WatchableRun } from '@riser/run-core';
+import type { FlowControl, WatchableRun } from '@riser/run-core';
 import type { SseOptions } from '../config/riser-config.js';
 import type { RiserMetrics } from '../metrics/riser-metrics.js';
-import { socketIoFlowControl } from './socket-flow-control.js';
 import { socketMessage } from './socket-protocol.js';
 
 const logger = new Logger('SocketSubscriptions');
@@ -19,13 +17,27 @@ export interface FollowState {
   threads: string[];
 }
 
+/**
+ * Where one socket's run messages go: a Socket.IO socket (`message` events) or a plain
+ * WebSocket at `/chat/ws` (JSON text frames). Both carry the same payloads (socketMessage).
+ */
+export interface MessageSink {
+  /** Names the connection in logs. */
+  readonly id: string;
+  /** The label of the `riser_stream_*` metrics. */
+  readonly protocol: 'socket' | 'ws';
+  /** Tells the run core when the connection cannot take more (its socket buffer is full). */
+  readonly flow: FlowControl;
+  send(payload: Record<string, unknown>): void;
+}
+
 /** The runs one socket is fed, and the threads whose next runs it follows. */
 export class SocketSubscriptions {
   private readonly runs = new Map<string, { threadId: string; subscription: Subscription }>();
   private readonly threads: Set<string>;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly sink: MessageSink,
     /** Kept up to date as messages go out (see FollowState). */
     readonly state: FollowState,
     private readonly limits: Pick<SseOptions, 'maxLagEvents' | 'maxBufferedBytes'>,
@@ -36,14 +48,19 @@ export class SocketSubscriptions {
     this.threads = new Set(state.threads);
   }
 
-  /** Sends the run's events after `afterSeq` as `message` events, then live, until it ends. */
-  followRun(run: WatchableRun, afterSeq = 0): void {
-    if (this.runs.has(run.runId)) return;
+  /**
+   * Sends the run's events after `afterSeq` as messages, then live, until it ends; each
+   * carries `ref` when given (the plain WebSocket's echo of the client's message id).
+   * False when the run is being sent already.
+   */
+  followRun(run: WatchableRun, afterSeq = 0, ref?: unknown): boolean {
+    if (this.runs.has(run.runId)) return false;
     const entry = { threadId: run.threadId, subscription: undefined as unknown as Subscription };
     this.runs.set(run.runId, entry);
     const { streamFrames, streamSubscribers } = this.metrics;
-    if (afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: 'socket' });
-    streamSubscribers.inc({ protocol: 'socket' });
+    const label = this.sink.protocol;
+    if (afterSeq > 0) this.metrics.streamRejoins.inc({ protocol: label });
+    streamSubscribers.inc({ protocol: label });
     const followed = (this.state.runs[run.runId] = { threadId: run.threadId, seq: afterSeq });
     const done = () => {
       this.runs.delete(run.runId);
@@ -55,26 +72,27 @@ export class SocketSubscriptions {
         project: (event, next) => {
           if (event.synthetic) this.metrics.countEnding(event);
           const payload = socketMessage(event, run.runId);
-          if (payload) next(payload);
+          if (payload) next(ref === undefined ? payload : { ...payload, ref });
         },
-        flow: socketIoFlowControl(this.socket),
+        flow: this.sink.flow,
         maxLagEvents: this.limits.maxLagEvents,
         maxLagBytes: this.limits.maxBufferedBytes,
       })
-      .pipe(finalize(() => streamSubscribers.dec({ protocol: 'socket' })))
+      .pipe(finalize(() => streamSubscribers.dec({ protocol: label })))
       .subscribe({
         next: (payload) => {
           if (!this.maySend()) return;
-          this.socket.emit('message', payload);
-          streamFrames.add('socket');
+          this.sink.send(payload);
+          streamFrames.add(label);
           if (typeof payload.seq === 'number' && !(payload.error === 'rejoin')) followed.seq = payload.seq;
         },
         complete: done,
         error: (err: unknown) => {
           done();
-          logger.error({ msg: 'socket stream failed', run_id: run.runId, thread_id: run.threadId, socket_id: this.socket.id, err: err instanceof Error ? err.message : String(err) });
+          logger.error({ msg: 'socket stream failed', run_id: run.runId, thread_id: run.threadId, socket_id: this.sink.id, err: err instanceof Error ? err.message : String(err) });
         },
       });
+    return true;
   }
 
   followThread(threadId: string): void {

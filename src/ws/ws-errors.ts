@@ -26,12 +26,16 @@ export class WsExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function toWsError(exception: unknown): WsErrorBody {
+/**
+ * Any error of a socket message as `{code, message, …details}`; anything untyped is
+ * `internal`, its details left to the log. Socket.IO acks call a bad payload
+ * `invalid_payload`; the plain WebSocket keeps HTTP's `invalid_request` (`invalidCode`).
+ */
+export function toWsError(exception: unknown, invalidCode = 'invalid_payload'): WsErrorBody {
   if (exception instanceof AuthError) return { code: 'unauthorized', message: exception.message };
   if (exception instanceof RateLimitedError) return { code: exception.code, message: exception.message, retry_after: exception.retryAfterSec };
   if (exception instanceof RunError) {
-    // Socket payloads are not requests: a bad one is `invalid_payload`.
-    const code = exception.code === RunErrorCode.invalidRequest ? 'invalid_payload' : exception.code;
+    const code = exception.code === RunErrorCode.invalidRequest ? invalidCode : exception.code;
     return { ...exception.details, code, message: exception.message };
   }
   return { code: 'internal', message: 'internal error' };

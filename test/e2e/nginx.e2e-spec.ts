@@ -1,4 +1,4 @@
-import { bearer, connectChat, frameData, openSse, request, runMessages } from '@riser/testing';
+import { bearer, connectChat, connectChatWs, frameData, openSse, request, runMessages } from '@riser/testing';
 import { DOCS_CSP } from '../../src/http/openapi/docs.controller.js';
 import { CONSOLE_CSP } from '../../src/http/console/console.controller.js';
 import { findNginx, startNginx } from '../support/nginx.js';
@@ -132,5 +132,21 @@ if (!nginx) {
     expect(seen[seen.length - 1]).toMatchObject({ done: true, status: 'success' });
     expect(seen.filter((m) => m.content).map((m) => m.content).join('')).toContain('socket via nginx');
     socket.close();
+  });
+
+  it('upgrades the plain WebSocket at /chat/ws through the proxy, pings and all, and passes its 401', async () => {
+    const client = await connectChatWs(proxy.url, { protocols: ['riser', `bearer.${token}`] });
+    expect(client.ws.protocol).toBe('riser');
+    let pongs = 0;
+    client.ws.on('ping', () => pongs++);
+    client.send({ message: 'plain ws via nginx', thread_id: 'ngx-5' });
+    const done = await client.waitFor((f) => f.done);
+    expect(done).toMatchObject({ done: true, status: 'success' });
+    expect(client.frames.filter((f) => f.content).map((f) => f.content).join('')).toContain('plain ws via nginx');
+    // Riser's pings (SSE_HEARTBEAT_MS=200 here) cross the proxy.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(pongs).toBeGreaterThan(0);
+    client.close();
+    await expect(connectChatWs(proxy.url, {})).rejects.toMatchObject({ status: 401, body: { error: 'unauthorized' } });
   });
 });

@@ -1,6 +1,10 @@
 /** Stable error codes clients branch on. Each transport maps them to its own shape. */
 export const RunErrorCode = {
   invalidRequest: 'invalid_request',
+  /** A body or frame that is not JSON at all. */
+  invalidJson: 'invalid_json',
+  /** A `message` over MAX_MESSAGE_BYTES (the body itself may be within BODY_LIMIT_BYTES). */
+  messageTooLarge: 'message_too_large',
   assistantNotFound: 'assistant_not_found',
   threadNotFound: 'thread_not_found',
   runNotFound: 'run_not_found',

@@ -5,7 +5,7 @@
 export const GRAPH_STREAM_MODES = ['values', 'updates', 'custom', 'debug', 'tasks', 'checkpoints', 'tools', 'events'] as const;
 export type GraphStreamMode = (typeof GRAPH_STREAM_MODES)[number];
 
-export type RunProtocol = 'simple' | 'socket' | 'platform' | 'approval';
+export type RunProtocol = 'simple' | 'socket' | 'ws' | 'platform' | 'approval';
 export type MultitaskStrategy = 'reject' | 'enqueue' | 'interrupt' | 'rollback';
 export type OnDisconnect = 'continue' | 'cancel';
 

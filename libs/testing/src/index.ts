@@ -4,3 +4,4 @@ export { tokenFactory, type TokenClaims } from './tokens.js';
 export { openSse, frameData, SseParser, type SseFrame, type SseResponse } from './sse-client.js';
 export { jsonClient, bearer, type JsonResponse } from './http-client.js';
 export { connectChat, request, runMessages, nextEvent, type Socket } from './socket-client.js';
+export { connectChatWs, type ChatWsClient, type ChatWsOptions, type WsFrame } from './chat-ws-client.js';

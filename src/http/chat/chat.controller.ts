@@ -7,6 +7,7 @@ import { ApprovalService, RunError, RunErrorCode, RunService } from '@riser/run-
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { RateLimited } from '../../rate-limit/rate-limit.guard.js';
 import { SseFraming } from '../sse/sse-framing.js';
+import { assertMessageSize } from '../../validation/message-size.js';
 import { ZodPipe } from '../../validation/zod.pipe.js';
 import { chatStreamBodySchema, rejoinQuerySchema, type ChatStreamBody, type RejoinQuery } from './chat.schemas.js';
 import { simpleSse } from './simple-protocol.js';
@@ -38,12 +39,7 @@ export class ChatController {
       return this.sse.follow(resumed, reply.raw, 0, simpleSse, { protocol: 'simple' });
     }
     const message = body.message!;
-    if (Buffer.byteLength(message, 'utf8') > this.config.http.maxMessageBytes) {
-      throw new HttpException(
-        { error: 'message_too_large', message: `message is larger than ${this.config.http.maxMessageBytes} bytes` },
-        413,
-      );
-    }
+    assertMessageSize(message, this.config.http.maxMessageBytes);
     const run = await this.runs.start(principal, {
       threadId: body.thread_id,
       assistantId: body.assistant_id,

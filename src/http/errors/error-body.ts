@@ -9,6 +9,8 @@ export interface ErrorBody {
 
 export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.invalidRequest]: 400,
+  [RunErrorCode.invalidJson]: 400,
+  [RunErrorCode.messageTooLarge]: 413,
   [RunErrorCode.forbidden]: 403,
   [RunErrorCode.assistantNotFound]: 404,
   [RunErrorCode.threadNotFound]: 404,

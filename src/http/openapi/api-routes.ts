@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { consoleAssetParams } from '../console/console-assets.js';
 import { approvalListQuerySchema, approvalParamsSchema, chatStreamBodySchema, decisionSchema, rejoinQuerySchema, runParamsSchema, threadParamsSchema } from '../chat/chat.schemas.js';
 import {
@@ -23,6 +23,9 @@ import {
 import { assistantCountSchema, assistantCreateSchema, assistantDeleteQuery, assistantLatestSchema, assistantPatchSchema, assistantVersionsSchema } from '../platform/assistants.schemas.js';
 import { storeDeleteSchema, storeGetQuery, storeNamespacesSchema, storePutSchema, storeSearchSchema } from '../platform/store.schemas.js';
 import { cronCountSchema, cronCreateSchema, cronParam, cronPatchSchema, cronSearchSchema } from '../platform/crons.schemas.js';
+
+/** `/chat/ws` reads nothing from its query but, like the rejoin GET, an `access_token`. */
+const wsQuerySchema = z.object({ access_token: z.string().optional() });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -55,6 +58,7 @@ const json = (description: string, status = 200) => ({ status, description });
 export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/chat/stream', tag: SIMPLE, summary: 'Send a message (or, with `resume`, a decision) and stream the run', body: chatStreamBodySchema, ok: sse('`id: <seq>` frames: `{thread_id, run_id}`, `{content}`…, `{interrupt, interrupts}`, `{error, message}`, then `[DONE]`'), errors: ['invalid_request', 'message_too_large', 'thread_not_found', 'interrupt_not_found', 'already_decided', 'not_interrupted', 'forbidden', ...START, ...BODY] },
   { method: 'GET', path: '/chat/stream', tag: SIMPLE, summary: 'Rejoin a run after `Last-Event-ID` (EventSource; `access_token` accepted in the query)', query: rejoinQuerySchema, ok: sse('the frames after the cursor, then live ones; 204 when there is nothing after it'), errors: ['invalid_request', 'thread_not_found', 'run_not_found'] },
+  { method: 'GET', path: '/chat/ws', tag: SIMPLE, summary: 'The seed\'s plain WebSocket (RFC 6455): send `{message, thread_id}`, read `{content}` frames until `{done: true}`; also `subscribe`, `approve`, `cancel` (README). Token: `Authorization: Bearer`, an API key, or the subprotocol offer `riser, bearer.<jwt>`', query: wsQuerySchema, ok: { status: 101, description: 'Switching Protocols (with `Upgrade: websocket`); without it, 426 `upgrade_required`' }, errors: ['upgrade_required', 'shutting_down'] },
   { method: 'GET', path: '/chat/threads/:thread_id', tag: SIMPLE, summary: 'A thread: status, messages, pending interrupts and approvals, decided approvals (the trail)', params: threadParamsSchema, ok: json('the thread'), errors: ['invalid_request', 'thread_not_found'] },
   { method: 'POST', path: '/chat/threads/:thread_id/approvals/:interrupt_id', tag: 'approvals', summary: 'Decide an interrupt: starts the run that resumes the graph', params: approvalParamsSchema, body: decisionSchema, ok: json('`{run_id, thread_id}` of the resuming run', 202), errors: ['invalid_request', 'thread_not_found', 'interrupt_not_found', 'already_decided', 'not_interrupted', 'forbidden', ...START, ...BODY] },
   { method: 'GET', path: '/chat/approvals', tag: 'approvals', summary: 'Pending approvals the caller may decide (its own threads\', and as an approver its tenant\'s), oldest first', query: approvalListQuerySchema, ok: json('`{approvals: [{thread_id, run_id, interrupt_id, value, requested_by, created_at}]}`, shaped like `approval.requested`'), errors: ['invalid_request'] },

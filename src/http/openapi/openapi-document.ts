@@ -14,6 +14,7 @@ const STATUS_OF_EDGE_CODE: Record<string, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   not_found: 404,
+  upgrade_required: 426,
 };
 
 /** `/threads/:thread_id` as OpenAPI writes it: `/threads/{thread_id}`. */

@@ -12,7 +12,7 @@ import { sseText } from './sse-text.js';
 
 /** Which protocol a stream speaks, and whether it rejoins a run (for metrics). */
 export interface StreamKind {
-  protocol: Exclude<StreamProtocol, 'socket'>;
+  protocol: Exclude<StreamProtocol, 'socket' | 'ws'>;
   rejoin?: boolean;
 }
 
