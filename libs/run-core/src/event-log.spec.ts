@@ -114,6 +114,33 @@ describe('subscribeToLog', () => {
     expect(log.lastSeq).toBe(1000);
   });
 
+  it('lets a rejoin replay a stored backlog at its reader\'s pace, and counts lag only from what the run adds after', async () => {
+    const log = new RunEventLog({ maxEvents: 10_000, maxBytes: 1e9 });
+    for (let i = 0; i < 1000; i++) log.append(token(String(i)));
+    let blocked = false;
+    let resume: (() => void) | undefined;
+    const flow: FlowControl = { isBlocked: () => blocked, onceUnblocked: (fn) => ((resume = fn), () => undefined) };
+    const seen: RunEvent[] = [];
+    // A rejoin from seq 10: 990 events behind at once, far past the cap of 50.
+    subscribeToLog(log, { afterSeq: 10, flow, maxLagEvents: 50 }).subscribe((e) => {
+      seen.push(e);
+      if (seen.length % 100 === 0) blocked = true;
+    });
+    for (let turns = 0; seen.length < 990 && turns < 100; turns++) {
+      if (resume) {
+        blocked = false;
+        const r = resume;
+        resume = undefined;
+        r();
+      } else await new Promise((r) => setImmediate(r)); // the pump's own slices
+    }
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 990 }, (_, i) => i + 11));
+    // Now caught up; blocked while the run adds 51 more: that is falling behind.
+    blocked = true;
+    for (let i = 0; i < 51; i++) log.append(token(`more ${i}`));
+    expect(seen[seen.length - 1]).toEqual(expect.objectContaining({ synthetic: true, data: expect.objectContaining({ code: 'slow_consumer' }) }));
+  });
+
   it('replays a long log a slice per event-loop turn, so the transport can push back between slices', async () => {
     const log = new RunEventLog({ maxEvents: 10_000, maxBytes: 1e9 });
     for (let i = 0; i < 2000; i++) log.append(token(String(i)));

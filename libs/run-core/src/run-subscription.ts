@@ -30,7 +30,11 @@ export interface SubscribeOptions<T = RunEvent> {
   onOpen?: () => void;
   onClose?: () => void;
   flow?: FlowControl;
-  /** A blocked subscriber this many events behind the run is ended with `slow_consumer`. */
+  /**
+   * A blocked subscriber this many events behind the run is ended with `slow_consumer`. Behind
+   * what the run added since the subscription opened: a rejoin replaying what was already
+   * stored goes at its reader's pace, however long (it holds nothing but its cursor).
+   */
   maxLagEvents?: number;
   /** …or this many bytes behind. */
   maxLagBytes?: number;
@@ -54,6 +58,8 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
   return new Observable<T>((subscriber) => {
     options.onOpen?.();
     let cursor = options.afterSeq === 'live' ? log.readableSeq : Math.max(0, options.afterSeq ?? 0);
+    // What the log held when this subscriber came: lag is counted from here (see maxLagEvents).
+    const backlogEnd = Math.max(cursor, log.readableSeq);
     const next = (value: T) => subscriber.next(value);
     const deliver = options.project
       ? (event: RunEvent) => options.project!(event, next)
@@ -72,9 +78,13 @@ export function subscribeToLog<T = RunEvent>(log: RunEventLog, options: Subscrib
       synthetic: true,
     });
 
-    const isTooFarBehind = (): boolean =>
-      (options.maxLagEvents !== undefined && log.lastSeq - cursor > options.maxLagEvents) ||
-      (options.maxLagBytes !== undefined && log.bytesAfter(cursor) + (flow?.bufferedBytes?.() ?? 0) > options.maxLagBytes);
+    const isTooFarBehind = (): boolean => {
+      const from = Math.max(cursor, backlogEnd);
+      return (
+        (options.maxLagEvents !== undefined && log.lastSeq - from > options.maxLagEvents) ||
+        (options.maxLagBytes !== undefined && log.bytesAfter(from) + (flow?.bufferedBytes?.() ?? 0) > options.maxLagBytes)
+      );
+    };
 
     const pump = (): void => {
       if (yielded) return; // resumes on the next turn
