@@ -41,7 +41,7 @@ class TokenReader extends BaseCallbackHandler {
   }
 }
 
-async function oneRun(tokens, delay) {
+async function oneRun(tokens, delay, yieldEach) {
   let count = 0;
   let mismatches = 0;
   if (spec.mode === 'handler') {
@@ -51,13 +51,13 @@ async function oneRun(tokens, delay) {
     });
     await graph.invoke(
       { messages: [{ role: 'user', content: 'bench' }] },
-      { configurable: { thread_id: randomUUID(), tokens, token_delay_ms: delay }, callbacks: [reader] },
+      { configurable: { thread_id: randomUUID(), tokens, token_delay_ms: delay, token_yield: yieldEach }, callbacks: [reader] },
     );
     return { count, mismatches };
   }
   const stream = await graph.stream(
     { messages: [{ role: 'user', content: 'bench' }] },
-    { configurable: { thread_id: randomUUID(), tokens, token_delay_ms: delay }, streamMode: 'messages' },
+    { configurable: { thread_id: randomUUID(), tokens, token_delay_ms: delay, token_yield: yieldEach }, streamMode: 'messages' },
   );
   for await (const [chunk] of stream) {
     const content = typeof chunk?.content === 'string' ? chunk.content : '';
@@ -68,7 +68,7 @@ async function oneRun(tokens, delay) {
   return { count, mismatches };
 }
 
-async function phase({ concurrency, requests, tokens, delay }) {
+async function phase({ concurrency, requests, tokens, delay, yieldEach = false }) {
   let next = 0;
   let total = 0;
   let short = 0;
@@ -78,7 +78,7 @@ async function phase({ concurrency, requests, tokens, delay }) {
     while (next < requests) {
       next += 1;
       try {
-        const r = await oneRun(tokens, delay);
+        const r = await oneRun(tokens, delay, yieldEach);
         total += r.count;
         mismatches += r.mismatches;
         if (r.count < tokens) short += 1;
