@@ -13,7 +13,7 @@ describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restar
     riser = await startRiser({
       env: {
         DEMO_TOKEN_DELAY_MS: '2',
-        LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/langgraph.json'),
+        LANGGRAPH_JSON: resolve(__dirname, '../fixtures/langgraph.json'),
         DB_POOL_MAX: '20',
       },
     });

@@ -19,6 +19,10 @@ export const RunErrorCode = {
   threadExists: 'thread_exists',
   runActive: 'run_active',
   notImplemented: 'not_implemented',
+  /** LangGraph refused a state update or read as the client's mistake (unknown `as_node`, values it cannot apply). */
+  invalidUpdate: 'invalid_update',
+  /** A checkpoint namespace that names no subgraph of the thread's graph. */
+  subgraphNotFound: 'subgraph_not_found',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 

@@ -22,6 +22,8 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.threadExists]: 409,
   [RunErrorCode.runActive]: 409,
   [RunErrorCode.notImplemented]: 404,
+  [RunErrorCode.invalidUpdate]: 422,
+  [RunErrorCode.subgraphNotFound]: 404,
   [RunErrorCode.shuttingDown]: 503,
   [RunErrorCode.unavailable]: 503,
   [RunErrorCode.tooManyRuns]: 429,

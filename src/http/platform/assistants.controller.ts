@@ -1,4 +1,4 @@
-import { UseInterceptors, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { UseInterceptors, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { z } from 'zod';
 import { getConfigTypeSchema, getInputTypeSchema, getOutputTypeSchema, getUpdateTypeSchema } from '@langchain/langgraph/zod/schema';
 import { GraphRegistry } from '@riser/run-core';
@@ -7,6 +7,7 @@ import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { toAssistant } from './platform-shapes.js';
 import { assistantSearchSchema } from './platform.schemas.js';
+import { subgraphSchemas } from './subgraph-schemas.js';
 
 /** One assistant per registered graph, with the ids the official server gives them. */
 @Controller('assistants')
@@ -72,10 +73,10 @@ export class AssistantsController {
     };
   }
 
-  @Get(':assistant_id/subgraphs')
-  subgraphs(@Param('assistant_id') assistantId: string) {
-    this.registered(assistantId);
-    return {};
+  @Get([':assistant_id/subgraphs', ':assistant_id/subgraphs/:namespace'])
+  async subgraphs(@Param('assistant_id') assistantId: string, @Param('namespace') namespace: string | undefined, @Query('recurse') recurse: string | undefined) {
+    const graph = await this.graphs.get(this.platform.graphId(assistantId));
+    return subgraphSchemas(graph, namespace, recurse === 'true' || recurse === '1');
   }
 
   private registered(assistantId: string) {
