@@ -132,12 +132,13 @@ export async function createCheckpointer(db: Database): Promise<PostgresSaver> {
  * A checkpoint's metadata with the run's (`config.metadata`) under LangGraph's own, as the
  * official server's checkpointer writes it: `getHistory({metadata})` then finds the
  * checkpoints of runs started with that metadata. LangGraph's bookkeeping keys (node, step,
- * checkpoint ids), internal `__` keys and values that are not plain JSON are left out.
+ * checkpoint ids), LangSmith's `ls_*` tags, internal `__` keys and values that are not plain
+ * JSON are left out (so a run without metadata writes the rows the stock saver writes).
  */
 function withConfigMetadata(config: RunnableConfig, metadata: CheckpointMetadata): CheckpointMetadata {
   const extra = config.metadata;
   if (!extra) return metadata;
-  const kept = Object.entries(extra).filter(([key, value]) => !key.startsWith('__') && !EXCLUDED_METADATA_KEYS.has(key) && isPlain(value));
+  const kept = Object.entries(extra).filter(([key, value]) => !key.startsWith('__') && !key.startsWith('ls_') && !EXCLUDED_METADATA_KEYS.has(key) && isPlain(value));
   return kept.length ? ({ ...Object.fromEntries(kept), ...metadata } as CheckpointMetadata) : metadata;
 }
 
