@@ -63,7 +63,7 @@ describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restar
     expect(data[1]).toEqual({ error: 'graph_error', message: expect.any(String) });
     expect(data[2]).toBe('[DONE]');
     // The exception's class and message (as the Platform API's, like the official server's), credentials redacted; no stack.
-    expect(data[1].message).toBe('Error: boom: could not reach postgres://[redacted]');
+    expect((data[1] as { message: string }).message).toBe('Error: boom: could not reach postgres://[redacted]');
     expect(JSON.stringify(data)).not.toMatch(/hunter2|db\.internal|at \w+/);
     expect((await api.get('/chat/threads/fail-1')).body.status).toBe('error');
   });
