@@ -346,7 +346,7 @@ function riserEnv(port, databaseUrl, extra = {}) {
     DATABASE_URL: databaseUrl,
     JWT_SECRET,
     LOG_LEVEL: 'warn',
-    LANGGRAPH_CONFIG: resolve(BENCH, 'langgraph.json'),
+    LANGGRAPH_JSON: resolve(BENCH, 'langgraph.json'),
     RUN_LOG_TTL_MS: String(RUN_LOG_TTL_MS),
     // One principal starts every run of the bench: the per-principal rate limit is not what it measures.
     RATE_LIMIT_PER_MINUTE: '0',
@@ -1081,7 +1081,7 @@ function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, dur
   );
   out.push(`- command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``);
   out.push(
-    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_CONFIG=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} RATE_LIMIT_PER_MINUTE=0 METRICS_PORT=<free port> node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/), as users run it: auth on, Postgres checkpoints, metrics on and scraped every second; \`riser-bare\`: the same with \`METRICS_PORT=0\` (metrics and tracing off); \`riser-traced\`: metrics off, with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
+    `- Riser: \`NODE_ENV=production PORT=… HOST=127.0.0.1 DATABASE_URL=<fresh db> JWT_SECRET=… LOG_LEVEL=warn LANGGRAPH_JSON=bench/langgraph.json RUN_LOG_TTL_MS=${RUN_LOG_TTL_MS} RATE_LIMIT_PER_MINUTE=0 METRICS_PORT=<free port> node dist/src/main.js\` (run from a copy of dist/ taken right after the build, bench/out/riser-build/), as users run it: auth on, Postgres checkpoints, metrics on and scraped every second; \`riser-bare\`: the same with \`METRICS_PORT=0\` (metrics and tracing off); \`riser-traced\`: metrics off, with \`OTEL_EXPORTER_OTLP_ENDPOINT\` (http/protobuf to a sink in the bench process) and \`OTEL_TRACES_SAMPLER=always_on\`` +
       (opts.profile.includes('riser') ? ' with `--cpu-prof` (profiled: numbers include the profiler)' : ''),
   );
   if (opts.servers.includes('cluster')) {

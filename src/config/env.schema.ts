@@ -51,7 +51,17 @@ export const envSchema = z.object({
   APPROVER_ROLE: z.string().min(1).default('approver'),
   API_KEYS: z.string().optional(),
 
+  /** The langgraph.json naming the graphs to serve. */
+  LANGGRAPH_JSON: z.string().min(1).optional(),
+  /**
+   * As on the official server: JSON default configs per graph,
+   * `{"<graph_id>": {"configurable": {…}, "context": {…}, "tags": […], "recursion_limit": n}}`.
+   * A value that is not JSON is read as the path of a langgraph.json (Riser's old meaning),
+   * with a deprecation warning.
+   */
   LANGGRAPH_CONFIG: z.string().min(1).optional(),
+  /** What clients are told of a graph's exception: its class and message, credentials redacted (`message`), or its class only (`class`). */
+  GRAPH_ERROR_DETAIL: z.enum(['message', 'class']).default('message'),
   DEMO_TOKEN_DELAY_MS: int(0, 60_000).default(15),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),

@@ -43,8 +43,21 @@ describe('loadConfig', () => {
     [{ RUN_TIMEOUT_MS: '5000', RUN_TIMEOUT_MAX_MS: '1000' }, 'RUN_TIMEOUT_MS'],
     [{ API_KEYS: 'plain-key=alice' }, 'API_KEYS'],
     [{ LANGGRAPH_CONFIG: '/nope/langgraph.json' }, 'LANGGRAPH_CONFIG'],
+    [{ LANGGRAPH_JSON: '/nope/langgraph.json' }, 'LANGGRAPH_JSON'],
+    [{ LANGGRAPH_CONFIG: '{"agent": ' }, 'LANGGRAPH_CONFIG'],
+    [{ LANGGRAPH_CONFIG: '{"agent": []}' }, 'LANGGRAPH_CONFIG'],
+    [{ LANGGRAPH_CONFIG: '{"agent": {"configurable": {}, "surprise": 1}}' }, 'LANGGRAPH_CONFIG'],
+    [{ GRAPH_ERROR_DETAIL: 'stack' }, 'GRAPH_ERROR_DETAIL'],
   ])('%o is refused, naming %s', (env, name) => {
     expect(problems(env)).toContain(name);
+  });
+
+  it('reads LANGGRAPH_CONFIG as the official server does (JSON default configs per graph), and an old-style path as the langgraph.json', () => {
+    const defaults = load({ LANGGRAPH_CONFIG: '{"agent": {"configurable": {"model": "small"}, "context": {"tone": "dry"}, "tags": ["a"]}}' });
+    expect(defaults.runCore.graphDefaults).toEqual({ agent: { config: { configurable: { model: 'small' }, tags: ['a'] }, context: { tone: 'dry' } } });
+    const fixture = resolve(__dirname, '../../test/fixtures/langgraph.json');
+    expect(load({ LANGGRAPH_CONFIG: fixture }).runCore).toMatchObject({ graphsConfigPath: fixture, graphsConfigFrom: 'LANGGRAPH_CONFIG', graphDefaults: {} });
+    expect(load({ LANGGRAPH_JSON: fixture }).runCore).toMatchObject({ graphsConfigPath: fixture, graphsConfigFrom: 'LANGGRAPH_JSON' });
   });
 
   it('never echoes a secret value in its message', () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { AuthOptions, JwtAlgorithm } from '@riser/auth';
 import { loadOrCreateDevSecret } from '@riser/auth/dev';
@@ -9,6 +8,7 @@ import type { PersistenceOptions } from '@riser/persistence';
 import type { RunCoreOptions } from '@riser/run-core';
 import { envSchema, type Env } from './env.schema.js';
 import { parseApiKeys } from './api-keys.js';
+import { graphSources } from './graph-sources.js';
 
 export interface SseOptions {
   heartbeatMs: number;
@@ -90,8 +90,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
   } catch (err) {
     problems.push(`API_KEYS: ${(err as Error).message}`);
   }
-  const graphsConfigPath = env.LANGGRAPH_CONFIG ?? (existsSync('langgraph.json') ? 'langgraph.json' : undefined);
-  if (env.LANGGRAPH_CONFIG && !existsSync(env.LANGGRAPH_CONFIG)) problems.push(`LANGGRAPH_CONFIG: ${env.LANGGRAPH_CONFIG} does not exist`);
+  const graphs = graphSources(env, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = resolve(env.RISER_DATA_DIR);
@@ -130,7 +129,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       takeover: !!env.REDIS_URL,
       maxAttempts: env.RUN_MAX_ATTEMPTS,
       maxActiveRunsPerTenant: env.MAX_ACTIVE_RUNS_PER_TENANT,
-      graphsConfigPath: graphsConfigPath && resolve(graphsConfigPath),
+      graphsConfigPath: graphs.path,
+      graphsConfigFrom: graphs.pathFrom,
+      graphDefaults: graphs.defaults,
+      graphErrorDetail: env.GRAPH_ERROR_DETAIL,
       demo: {
         tokenDelayMs: env.DEMO_TOKEN_DELAY_MS,
         openai: env.OPENAI_API_KEY

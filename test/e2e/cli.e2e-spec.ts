@@ -109,7 +109,7 @@ describe('npm start on the embedded defaults', () => {
   });
 
   it('keeps the credentials a graph’s error quotes out of the log', async () => {
-    riser = await startRiserProcess({ ...env, LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/process-langgraph.json') });
+    riser = await startRiserProcess({ ...env, LANGGRAPH_JSON: resolve(__dirname, '../fixtures/process-langgraph.json') });
     const token = mintWithCli(env, ['--sub', 'alice', '--tenant', 'acme']).stdout;
     const frames = frameData(await (await openSse(`${riser.url}/chat/stream`, { headers: bearer(token), body: { message: 'hi', assistant_id: 'leaky' } })).collect());
     expect(frames).toContainEqual(expect.objectContaining({ error: 'graph_error' }));

@@ -125,7 +125,7 @@ describe('a stalled reader during a 100,000-token run', () => {
   const logCaps = { RUN_LOG_MAX_EVENTS: '200000', RUN_LOG_MAX_BYTES: String(128 * 1024 * 1024), RUN_LOG_TTL_MS: '600000' };
 
   async function measure(read: (riser: RiserProcess, databaseUrl: string) => Promise<SseFrame[]>) {
-    const { env, db } = await processEnv({ ...logCaps, LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/process-langgraph.json') });
+    const { env, db } = await processEnv({ ...logCaps, LANGGRAPH_JSON: resolve(__dirname, '../fixtures/process-langgraph.json') });
     const riser = await startRiserProcess(env);
     let result;
     try {

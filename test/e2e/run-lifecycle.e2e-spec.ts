@@ -13,7 +13,7 @@ describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restar
     riser = await startRiser({
       env: {
         DEMO_TOKEN_DELAY_MS: '2',
-        LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/langgraph.json'),
+        LANGGRAPH_JSON: resolve(__dirname, '../fixtures/langgraph.json'),
         DB_POOL_MAX: '20',
       },
     });
@@ -56,13 +56,15 @@ describe('runs: concurrency, timeouts, failures, heartbeats, disconnects, restar
     expect(text(again)).toContain('after the timeout');
   });
 
-  it('a failing graph ends with one error frame and [DONE], without its internals', async () => {
+  it('a failing graph ends with one error frame and [DONE]: its exception, credentials redacted, no stack', async () => {
     const frames = await (await chat({ message: 'go', thread_id: 'fail-1', assistant_id: 'failing' })).collect();
     const data = frameData(frames);
     expect(data).toHaveLength(3);
     expect(data[1]).toEqual({ error: 'graph_error', message: expect.any(String) });
     expect(data[2]).toBe('[DONE]');
-    expect(JSON.stringify(data)).not.toMatch(/hunter2|postgres:\/\/|at \w+/);
+    // The exception's class and message (as the Platform API's, like the official server's), credentials redacted; no stack.
+    expect((data[1] as { message: string }).message).toBe('Error: boom: could not reach postgres://[redacted]');
+    expect(JSON.stringify(data)).not.toMatch(/hunter2|db\.internal|at \w+/);
     expect((await api.get('/chat/threads/fail-1')).body.status).toBe('error');
   });
 

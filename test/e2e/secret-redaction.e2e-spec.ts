@@ -18,7 +18,7 @@ describe('credentials in a graph’s error never reach a client', () => {
   };
 
   beforeAll(async () => {
-    riser = await startRiser({ env: { LANGGRAPH_CONFIG: resolve(__dirname, '../fixtures/langgraph.json') } });
+    riser = await startRiser({ env: { LANGGRAPH_JSON: resolve(__dirname, '../fixtures/langgraph.json') } });
     token = riser.token('lea', { tenant: 'acme' });
   });
   afterAll(() => riser.destroy());

@@ -1,5 +1,5 @@
 import type { RunnableConfig } from '@langchain/core/runnables';
-import { WRITES_IDX_MAP, type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite } from '@langchain/langgraph-checkpoint';
+import { EXCLUDED_METADATA_KEYS, WRITES_IDX_MAP, type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite } from '@langchain/langgraph-checkpoint';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type pg from 'pg';
 import type { Database } from './database.js';
@@ -46,7 +46,7 @@ export class RiserPostgresSaver extends PostgresSaver {
     const serializedCheckpoint = this._dumpCheckpoint(checkpoint);
     const [blobs, serializedMetadata] = await Promise.all([
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
-      this._dumpMetadata(metadata),
+      this._dumpMetadata(withConfigMetadata(config, metadata)),
     ]);
     const values: unknown[] = [thread_id, checkpoint_ns, checkpoint.id, checkpoint_id, serializedCheckpoint, serializedMetadata];
     const rows = blobs.map((blob) => placeholders(values, blob));
@@ -126,4 +126,24 @@ export async function createCheckpointer(db: Database): Promise<PostgresSaver> {
     client.release();
   }
   return saver;
+}
+
+/**
+ * A checkpoint's metadata with the run's (`config.metadata`) under LangGraph's own, as the
+ * official server's checkpointer writes it: `getHistory({metadata})` then finds the
+ * checkpoints of runs started with that metadata. LangGraph's bookkeeping keys (node, step,
+ * checkpoint ids), LangSmith's `ls_*` tags, internal `__` keys and values that are not plain
+ * JSON are left out (so a run without metadata writes the rows the stock saver writes).
+ */
+function withConfigMetadata(config: RunnableConfig, metadata: CheckpointMetadata): CheckpointMetadata {
+  const extra = config.metadata;
+  if (!extra) return metadata;
+  const kept = Object.entries(extra).filter(([key, value]) => !key.startsWith('__') && !key.startsWith('ls_') && !EXCLUDED_METADATA_KEYS.has(key) && isPlain(value));
+  return kept.length ? ({ ...Object.fromEntries(kept), ...metadata } as CheckpointMetadata) : metadata;
+}
+
+function isPlain(value: unknown): boolean {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every(isPlain);
+  return typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && Object.values(value as object).every(isPlain);
 }

@@ -14,7 +14,7 @@ export { ThreadService, type DecidedApprovalView, type ThreadView } from './thre
 export { ThreadAccess } from './access.js';
 export { ApprovalService, type Decision, type DecisionKind } from './approvals/approval.service.js';
 export { RunCoreEvents, approvalRequest, type ApprovalDecided, type ApprovalRequest, type ApprovalRequested, type RunLifecycle, type RunScope, type RunWrapper, type ThreadAudience } from './run-core.events.js';
-export { GraphRegistry, DEFAULT_GRAPH, type CompiledGraph, type RegisteredGraph } from './graphs/graph-registry.js';
+export { GraphRegistry, DEFAULT_GRAPH, type CompiledGraph, type GraphDefaults, type RegisteredGraph } from './graphs/graph-registry.js';
 export { RunError, RunErrorCode, RunFailureCode, StreamEndCode } from './run-error.js';
 export { RunEventLog, estimateBytes, type EventLogLimits } from './event-log.js';
 export { eventJson, plainJson } from './event-json.js';

@@ -53,6 +53,8 @@ export class RunCompletion {
       run.letGoOf('fenced');
       return this.letGo(run);
     }
+    // As the official server: a rolled-back run is deleted, not kept as cancelled.
+    if (run.stopReason === 'rollback') await this.forget(run.runId);
     // `end` comes after the database knows: a client that saw it reads the final state.
     run.log.append({ event: 'end', data: { status: outcome.status } });
     await this.logs.close(run.runId, 'ended').catch((err: Error) => this.logger.warn({ msg: 'could not store the end of a run log', run_id: run.runId, err: err.message }));
@@ -68,6 +70,11 @@ export class RunCompletion {
     await this.logs.close(run.runId, 'handed_on').catch(() => undefined);
     this.events.lifecycle$.next({ kind: 'let_go', runId: run.runId, why: run.letGo ?? 'fenced' });
     this.logger.log({ msg: run.letGo === 'fenced' ? 'run lost to another attempt' : 'run handed back', run_id: run.runId, attempt: run.attempt });
+  }
+
+  /** Deletes the record of a rolled-back run (its stream still ends for those watching it). */
+  async forget(runId: string): Promise<void> {
+    await this.runs.deleteEnded(runId).catch((err: Error) => this.logger.error({ msg: 'could not delete a rolled-back run', run_id: runId, err: err.message }));
   }
 
   /** Discards what the run wrote: every checkpoint of the thread made after it started. */

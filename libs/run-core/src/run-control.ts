@@ -60,6 +60,8 @@ export class RunControl {
     const { status, error } = STOPPED[reason];
     const { ended } = await this.store.finish(record.runId, { status, error, onlyPending: true });
     if (!ended) return false;
+    // A run rolled back before it started is deleted, as the official server does.
+    if (reason === 'rollback') await this.store.deleteEnded(record.runId);
     await this.logs.appendDetached(record.runId, [...(error ? [{ event: 'error' as const, data: error }] : []), { event: 'end', data: { status } }]);
     this.signals.notify({ kind: 'runs.claimable' });
     return true;

@@ -1,5 +1,6 @@
 import type { WorkerIdentity } from '@riser/persistence';
 import type { DemoAgentOptions } from './demo/demo-agent.js';
+import type { GraphDefaults } from './graphs/graph-registry.js';
 
 export interface RunCoreOptions {
   /** This process, as recorded on the runs it executes. */
@@ -18,6 +19,16 @@ export interface RunCoreOptions {
   maxAttempts: number;
   /** A langgraph.json naming user graphs; none when absent. */
   graphsConfigPath?: string;
+  /** The variable that named it (`LANGGRAPH_CONFIG` is the deprecated one). */
+  graphsConfigFrom?: 'LANGGRAPH_JSON' | 'LANGGRAPH_CONFIG' | 'default';
+  /** Default config and context per graph id (LANGGRAPH_CONFIG, as the official server reads it). */
+  graphDefaults?: Record<string, GraphDefaults>;
+  /**
+   * What clients are told of a graph's exception (GRAPH_ERROR_DETAIL): `message`, its class
+   * and message as the official server tells them (credentials redacted at every edge);
+   * `class`, its class only. The server's log always has both (redacted too).
+   */
+  graphErrorDetail?: 'message' | 'class';
   demo: DemoAgentOptions;
   /** Default and maximum run timeout, ms. */
   runTimeoutMs: number;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RunSignals } from './cluster/run-signals.js';
 import { GraphRegistry } from './graphs/graph-registry.js';
 import { RunCompletion } from './run-completion.js';
+import { runConfigOf } from './run-config.js';
 import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import { RunFailureCode } from './run-error.js';
@@ -74,8 +75,10 @@ export class RunDriver {
     const requested = run.request.timeoutMs ?? this.options.runTimeoutMs;
     const timer = setTimeout(() => run.stop('timeout'), Math.min(requested, this.options.maxRunTimeoutMs));
     try {
-      const graph = await this.graphs.get(run.record.assistantId, { configurable: { thread_id: run.threadId } });
-      return await this.executor.execute(run, graph);
+      // A factory graph builds itself from the run's config, as on the official server.
+      const config = runConfigOf(run, this.graphs.defaults(run.record.assistantId));
+      const graph = await this.graphs.get(run.record.assistantId, config);
+      return await this.executor.execute(run, graph, config);
     } finally {
       clearTimeout(timer);
     }

@@ -28,6 +28,10 @@ export const RunErrorCode = {
   /** A system assistant (a graph of langgraph.json): read-only through the API. */
   assistantReadOnly: 'assistant_read_only',
   cronNotFound: 'cron_not_found',
+  /** LangGraph refused a state update or read as the client's mistake (unknown `as_node`, values it cannot apply). */
+  invalidUpdate: 'invalid_update',
+  /** A checkpoint namespace that names no subgraph of the thread's graph. */
+  subgraphNotFound: 'subgraph_not_found',
 } as const;
 export type RunErrorCode = (typeof RunErrorCode)[keyof typeof RunErrorCode];
 

@@ -77,6 +77,8 @@ export interface RetryEventData {
 export interface ErrorEventData {
   code: string;
   message: string;
+  /** A failed graph's exception class (`graph_error`), which the Platform API reports as `error`. */
+  name?: string;
 }
 
 export interface EndEventData {

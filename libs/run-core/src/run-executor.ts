@@ -1,18 +1,22 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { StreamEvent } from '@langchain/core/tracers/log_stream';
 import { Command, getConfig, type StreamMode } from '@langchain/langgraph';
 import { ItemStore, type RunStatus } from '@riser/persistence';
 import type { StopReason } from './cluster/run-signals.js';
 import type { RunExecution } from './run-execution.js';
+import type { runConfigOf } from './run-config.js';
+
+type RunConfig = ReturnType<typeof runConfigOf>;
 import type { CompiledGraph } from './graphs/graph-registry.js';
 import { RunFailureCode } from './run-error.js';
 import type { InterruptInfo, MessageEventData } from './run-event.js';
 import { RunTokenHandler } from './token-handler.js';
 import { RunCoreEvents } from './run-core.events.js';
+import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 
 export interface RunOutcome {
   status: Exclude<RunStatus, 'pending' | 'running'>;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; name?: string };
   interrupts: InterruptInfo[];
 }
 
@@ -39,9 +43,10 @@ export class RunExecutor {
   constructor(
     private readonly events: RunCoreEvents,
     private readonly items: ItemStore,
+    @Inject(RUN_CORE_OPTIONS) private readonly options: RunCoreOptions,
   ) {}
 
-  async execute(run: RunExecution, graph: CompiledGraph): Promise<RunOutcome> {
+  async execute(run: RunExecution, graph: CompiledGraph, config: RunConfig): Promise<RunOutcome> {
     const { request } = run;
     const recorded = new Set<string>(request.streamModes ?? []);
     // Custom events are written straight into the log by a writer of Riser's own (as tokens
@@ -56,21 +61,14 @@ export class RunExecutor {
       request.messages === 'none'
         ? []
         : [new RunTokenHandler(this.messageSink(run), { subgraphs, mode: request.messages === 'full' ? 'full' : 'text' })];
-    const config = request.config ?? {};
     // A takeover resumes from the thread's latest checkpoint: the input was applied already.
     const input = (
       run.resumeFromCheckpoint ? null : request.command ? new Command(request.command as ConstructorParameters<typeof Command>[0]) : request.input
     ) as never;
     const options = {
       ...config,
-      configurable: {
-        ...config.configurable,
-        thread_id: run.threadId,
-        ...(request.checkpointId && !run.resumeFromCheckpoint && { checkpoint_id: request.checkpointId }),
-      },
-      ...(request.context && { context: request.context }),
-      recursionLimit: config.recursion_limit ?? 25,
-      callbacks: [...callbacks, ...(this.events.callbacksFor(run.runId) as never[]), ...((config.callbacks as never[]) ?? [])],
+      recursionLimit: config.recursionLimit ?? 25,
+      callbacks: [...callbacks, ...(this.events.callbacksFor(run.runId) as never[])],
       ...(recorded.has('custom') && { writer: this.customWriter(run, subgraphs) }),
       streamMode: modes,
       subgraphs,
@@ -97,11 +95,7 @@ export class RunExecutor {
       if (run.letGo) return { status: 'error', interrupts: [] };
       if (run.stopReason) return { ...STOPPED[run.stopReason], interrupts: [] };
       this.logger.warn({ msg: 'run failed', run_id: run.runId, thread_id: run.threadId, err: describe(err) });
-      return {
-        status: 'error',
-        error: { code: RunFailureCode.graphError, message: safeMessage(err) },
-        interrupts: [],
-      };
+      return { status: 'error', error: graphFailure(err, this.options.graphErrorDetail ?? 'message'), interrupts: [] };
     }
   }
 
@@ -179,17 +173,17 @@ function collectInterrupts(payload: unknown, ns: string[], into: InterruptInfo[]
 }
 
 /**
- * What a client is told about a failed graph: the error's class and, for LangGraph's own
- * errors, their message. Messages of other errors can carry data (connection strings,
- * inputs), so they stay in the server's log.
+ * What a client is told about a failed graph: as the official server, the exception's class
+ * and message (`Name: message`, the class also apart as `name`); every transport redacts
+ * credentials from it. With GRAPH_ERROR_DETAIL=class, the class only: a message can quote
+ * other data (inputs, rows) no pattern recognises.
  */
-function safeMessage(err: unknown): string {
-  const error = err as { name?: string; message?: string; lc_error_code?: string };
-  const name = error?.name ?? 'Error';
-  if (error?.lc_error_code || name.startsWith('Graph') || name === 'InvalidUpdateError') {
-    return `${name}: ${String(error.message).slice(0, 300)}`;
-  }
-  return `the graph failed (${name})`;
+function graphFailure(err: unknown, detail: 'message' | 'class'): { code: string; message: string; name: string } {
+  const error = err as { name?: unknown; message?: unknown } | null;
+  const name = typeof error?.name === 'string' && /^[\w$.]{1,100}$/.test(error.name) ? error.name : 'Error';
+  if (detail === 'class') return { code: RunFailureCode.graphError, message: `the graph failed (${name})`, name };
+  const message = err instanceof Error || typeof error?.message === 'string' ? String(error?.message) : String(err);
+  return { code: RunFailureCode.graphError, message: `${name}: ${message.slice(0, 2000)}`, name };
 }
 
 function describe(err: unknown): string {

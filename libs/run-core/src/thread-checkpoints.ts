@@ -3,6 +3,8 @@ import { Command, type StateSnapshot } from '@langchain/langgraph';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { RunStore, type ThreadRecord } from '@riser/persistence';
 import { DEFAULT_GRAPH, GraphRegistry, type CompiledGraph } from './graphs/graph-registry.js';
+import { threadConfigOf } from './run-config.js';
+import { asClientErrors } from './graph-client-errors.js';
 
 /**
  * A thread's state as LangGraph keeps it in its checkpoints, read and written through the
@@ -22,14 +24,14 @@ export class ThreadCheckpoints {
     const fromMetadata = typeof thread.metadata.graph_id === 'string' ? thread.metadata.graph_id : undefined;
     const candidates = [latest?.assistantId, fromMetadata, DEFAULT_GRAPH];
     const graphId = candidates.find((id) => id && this.graphs.has(id))!;
-    return this.graphs.get(graphId, { configurable: { thread_id: thread.threadId } });
+    return this.graphs.get(graphId, threadConfigOf(thread.threadId, graphId, this.graphs.defaults(graphId)));
   }
 
   /** The thread's latest checkpointed state (undefined before its first checkpoint). */
   async state(thread: ThreadRecord, checkpoint: Record<string, unknown> = {}, subgraphs = false): Promise<StateSnapshot | undefined> {
     const graph = await this.graphFor(thread);
     const config = { configurable: { thread_id: thread.threadId, ...checkpoint } };
-    const snapshot = await graph.getState(config, { subgraphs });
+    const snapshot = await asClientErrors(() => graph.getState(config, { subgraphs }));
     return snapshot.config?.configurable?.checkpoint_id ? snapshot : undefined;
   }
 
@@ -42,16 +44,16 @@ export class ThreadCheckpoints {
     const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: '', ...options.checkpoint } };
     const states: StateSnapshot[] = [];
     const before = options.before ? { configurable: { thread_id: thread.threadId, checkpoint_id: options.before } } : undefined;
-    for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
-      states.push(state);
-    }
+    await asClientErrors(async () => {
+      for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) states.push(state);
+    });
     return states;
   }
 
   /** Writes values into the state as if `asNode` had returned them; answers the new checkpoint's config. */
   async update(thread: ThreadRecord, values: unknown, options: { asNode?: string; checkpoint?: Record<string, unknown> }): Promise<Record<string, unknown>> {
     const graph = await this.graphFor(thread);
-    const config = await graph.updateState({ configurable: { thread_id: thread.threadId, ...options.checkpoint } }, values, options.asNode);
+    const config = await asClientErrors(() => graph.updateState({ configurable: { thread_id: thread.threadId, ...options.checkpoint } }, values, options.asNode));
     return (config.configurable ?? {}) as Record<string, unknown>;
   }
 

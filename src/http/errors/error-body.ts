@@ -27,6 +27,8 @@ export const STATUS_OF_CODE: Record<string, number> = {
   [RunErrorCode.assistantExists]: 409,
   [RunErrorCode.assistantReadOnly]: 409,
   [RunErrorCode.cronNotFound]: 404,
+  [RunErrorCode.invalidUpdate]: 422,
+  [RunErrorCode.subgraphNotFound]: 404,
   [RunErrorCode.shuttingDown]: 503,
   [RunErrorCode.unavailable]: 503,
   [RunErrorCode.tooManyRuns]: 429,

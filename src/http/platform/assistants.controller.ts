@@ -5,7 +5,6 @@ import { CurrentPrincipal, type Principal } from '@riser/auth';
 import { GraphRegistry } from '@riser/run-core';
 import { ZodPipe } from '../../validation/zod.pipe.js';
 import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
-import { PlatformRuns } from './platform-runs.js';
 import { assistantSearchSchema } from './platform.schemas.js';
 import { PlatformAssistants } from './platform-assistants.js';
 import {
@@ -16,6 +15,7 @@ import {
   assistantPatchSchema,
   assistantVersionsSchema,
 } from './assistants.schemas.js';
+import { subgraphSchemas } from './subgraph-schemas.js';
 
 /**
  * Assistants: one system assistant per registered graph, with the ids the official server
@@ -27,7 +27,6 @@ import {
 export class AssistantsController {
   constructor(
     private readonly graphs: GraphRegistry,
-    private readonly platform: PlatformRuns,
     private readonly assistants: PlatformAssistants,
   ) {}
 
@@ -127,14 +126,15 @@ export class AssistantsController {
     };
   }
 
-  @Get(':assistant_id/subgraphs')
-  subgraphs(@Param('assistant_id') assistantId: string) {
-    this.registered(assistantId);
-    return {};
+  @Get([':assistant_id/subgraphs', ':assistant_id/subgraphs/:namespace'])
+  async subgraphs(
+    @Param('assistant_id') assistantId: string,
+    @Param('namespace') namespace: string | undefined,
+    @Query('recurse') recurse: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    const graph = await this.graphs.get((await this.assistants.resolve(principal, assistantId)).graphId);
+    return subgraphSchemas(graph, namespace, recurse === 'true' || recurse === '1');
   }
 
-  private registered(assistantId: string) {
-    const graphId = this.platform.graphId(assistantId);
-    return this.graphs.list().find((g) => g.graphId === graphId)!;
-  }
 }

@@ -1,8 +1,8 @@
 import type { MessageEvent } from '@nestjs/common';
 import { StreamEndCode, type MessageEventData, type PlainMessage, type RunEvent } from '@riser/run-core';
-import { redactSecrets } from '../../security/secret-redaction.js';
 import { HEARTBEAT_COMMENT, type SseProtocol } from '../sse/sse-protocol.js';
-import { serialize } from './platform-shapes.js';
+import { platformDebugChunk } from './platform-debug.js';
+import { platformError, serialize } from './platform-shapes.js';
 
 /**
  * Run events as the LangGraph Platform API's SSE events, for the stream modes the client
@@ -29,7 +29,10 @@ export class PlatformEventMapper {
         return this.message(event.data, id, named);
       case 'stream': {
         const out: MessageEvent[] = [];
-        if (this.modes.has(event.data.mode)) out.push({ id, type: named(event.data.mode), data: serialize(event.data.payload) });
+        if (this.modes.has(event.data.mode)) {
+          const payload = event.data.mode === 'debug' ? platformDebugChunk(event.data.payload) : event.data.payload;
+          out.push({ id, type: named(event.data.mode), data: serialize(payload) });
+        }
         if (event.data.mode === 'values' && this.modes.has('messages')) out.push(...this.completeMessages(event.data.payload, id));
         return out;
       }
@@ -40,7 +43,7 @@ export class PlatformEventMapper {
         // A slow reader's stream, or one whose replica goes away, just ends: the SDK sees the
         // run still active and rejoins from its Last-Event-ID, which an `error` event would stop.
         if (event.synthetic && (event.data.code === StreamEndCode.slowConsumer || event.data.code === StreamEndCode.rejoin)) return [];
-        return [{ id, type: 'error', data: serialize({ error: event.data.code, message: redactSecrets(event.data.message) }) }];
+        return [{ id, type: 'error', data: serialize(platformError(event.data.code, event.data.message, event.data.name)) }];
       case 'end':
         return [{ id, type: 'end', data: 'null' }];
       default:

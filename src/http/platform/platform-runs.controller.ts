@@ -14,7 +14,7 @@ import { PlatformJsonInterceptor } from './platform-json.interceptor.js';
 import { PlatformRuns } from './platform-runs.js';
 import { platformSse, requestedModes } from './platform-protocol.js';
 import { toPlatformRun } from './platform-shapes.js';
-import { cancelQuery, listRunsQuery, runCreateSchema, runParam, threadParam, type RunCreate } from './platform.schemas.js';
+import { cancelQuery, joinQuery, listRunsQuery, runCreateSchema, runParam, threadParam, type RunCreate } from './platform.schemas.js';
 
 const body = new ZodPipe(runCreateSchema, 422);
 const ALL_MODES = new Set(['values', 'updates', 'messages-tuple', 'custom', 'debug', 'tasks', 'checkpoints']);
@@ -122,8 +122,14 @@ export class PlatformRunsController {
   /** Waits for the run to end and answers the thread's values. */
   @Get('threads/:thread_id/runs/:run_id/join')
   @UseInterceptors(PlatformJsonInterceptor)
-  async join(@Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>, @CurrentPrincipal() principal: Principal) {
+  async join(
+    @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
+    @Query(new ZodPipe(joinQuery, 422)) query: z.infer<typeof joinQuery>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const run = await this.runs.locate(principal, params.thread_id, params.run_id);
+    if (isTrue(query.cancel_on_disconnect)) this.cancelOnDisconnect(principal, run, reply);
     if (!run.isEnded) return this.platform.result(principal, run);
     const thread = await this.threads.readable(principal, params.thread_id);
     return (await this.threads.state(thread))?.values ?? null;
@@ -139,6 +145,7 @@ export class PlatformRunsController {
   async joinStream(
     @Param(new ZodPipe(runParam, 422)) params: z.infer<typeof runParam>,
     @Query('stream_mode') streamMode: string | string[] | undefined,
+    @Query(new ZodPipe(joinQuery, 422)) query: z.infer<typeof joinQuery>,
     @Headers('last-event-id') lastEventId: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -147,6 +154,7 @@ export class PlatformRunsController {
       throw new HttpException({ error: 'invalid_request', message: 'Last-Event-ID: must be -1 or a non-negative integer', field: 'last-event-id' }, 422);
     }
     const run = await this.runs.locate(principal, params.thread_id, params.run_id);
+    if (isTrue(query.cancel_on_disconnect)) this.cancelOnDisconnect(principal, run, reply);
     if (lastEventId === undefined) {
       // From now on, wherever the run executes: an empty stream (200) for a run that has already ended.
       return this.joined(run, streamMode, reply, 'live');
@@ -200,8 +208,21 @@ export class PlatformRunsController {
     return run;
   }
 
+  /** `cancel_on_disconnect`: a client that leaves a join before the run ends cancels it. */
+  private cancelOnDisconnect(principal: Principal, run: RunHandle, reply: FastifyReply): void {
+    if (run.isEnded) return;
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished || run.isEnded) return;
+      this.runs.cancel(principal, run.threadId, run.runId, { wait: false }).catch(() => undefined);
+    });
+  }
+
   private modesOf(run: RunHandle): Set<string> {
     const modes = run.clientModes;
     return modes ? new Set(modes) : ALL_MODES;
   }
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === '1' || value?.toLowerCase() === 'true';
 }

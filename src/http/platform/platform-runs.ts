@@ -13,10 +13,9 @@ import {
   type GraphStreamMode,
   type RunRequest,
 } from '@riser/run-core';
-import { redactSecrets } from '../../security/secret-redaction.js';
 import type { RunCreate } from './platform.schemas.js';
 import { requestedModes } from './platform-protocol.js';
-import { assistantIdOf } from './platform-shapes.js';
+import { assistantIdOf, platformError } from './platform-shapes.js';
 import { PlatformAssistants, withAssistantDefaults } from './platform-assistants.js';
 
 const RECORDED = new Set<string>(GRAPH_STREAM_MODES);
@@ -97,7 +96,7 @@ export class PlatformRuns {
     await run.finished;
     const record = await this.threads.run(run.runId);
     if (record?.status === 'error' || record?.status === 'timeout') {
-      return { __error__: { error: record.errorCode ?? 'error', message: record.errorMessage ? redactSecrets(record.errorMessage) : 'the run failed' } };
+      return { __error__: platformError(record.errorCode ?? 'error', record.errorMessage ?? 'the run failed') };
     }
     const thread = await this.threads.readable(principal, run.threadId).catch(() => undefined);
     if (!thread) return null;

@@ -30,6 +30,19 @@ export function platformRunStatus(run: Pick<RunRecord, 'status' | 'errorCode'>):
   }
 }
 
+/**
+ * An error as the official server reports it, `{error, message}`, credentials redacted: for
+ * a failed graph, `error` is the exception's class and `message` its message (the run core
+ * records them as `Name: message`, code `graph_error`); otherwise Riser's code (`timeout`,
+ * `cancelled`, …).
+ */
+export function platformError(code: string, message: string, name?: string): { error: string; message: string } {
+  const className = name ?? (code === 'graph_error' ? /^([\w$.]{1,100}): /.exec(message)?.[1] : undefined);
+  if (!className) return { error: code, message: redactSecrets(message) };
+  const text = message.startsWith(`${className}: `) ? message.slice(className.length + 2) : message;
+  return { error: className, message: redactSecrets(text) };
+}
+
 export function toPlatformRun(run: RunRecord) {
   return {
     run_id: run.runId,
@@ -42,7 +55,7 @@ export function toPlatformRun(run: RunRecord) {
     metadata: { ...run.metadata, attempt: run.attempt },
     multitask_strategy: run.multitaskStrategy,
     kwargs: run.kwargs,
-    ...(run.errorCode && { error: { error: run.errorCode, message: run.errorMessage && redactSecrets(run.errorMessage) } }),
+    ...(run.errorCode && { error: platformError(run.errorCode, run.errorMessage ?? 'the run failed') }),
   };
 }
 

@@ -72,7 +72,7 @@ export class PlatformThreadsController {
       status: body.status,
       limit: pageLimit(body.limit, this.config.http.maxPageSize),
       offset: body.offset,
-      sortBy: body.sort_by,
+      sortBy: body.sort_by === 'state_updated_at' ? 'updated_at' : body.sort_by,
       sortOrder: body.sort_order,
     });
     // One checkpoint read per thread of the page (capped by MAX_PAGE_SIZE, a few at a
@@ -139,9 +139,10 @@ export class PlatformThreadsController {
   }
 
   @Get(':thread_id/history')
-  async historyGet(@Param(param) params: { thread_id: string }, @Query(historyQuery) query: { limit: number; before?: string }, @CurrentPrincipal() principal: Principal) {
+  async historyGet(@Param(param) params: { thread_id: string }, @Query(historyQuery) query: z.infer<typeof historyQuerySchema>, @CurrentPrincipal() principal: Principal) {
     const thread = await this.threads.readable(principal, params.thread_id);
-    const states = await this.threads.history(thread, { limit: pageLimit(query.limit, this.config.http.maxPageSize), before: query.before });
+    const metadata = query.metadata === undefined ? undefined : jsonObject(query.metadata, 'metadata');
+    const states = await this.threads.history(thread, { limit: pageLimit(query.limit, this.config.http.maxPageSize), before: query.before, metadata });
     return states.map((s) => toThreadState(s, thread.threadId));
   }
 
@@ -149,12 +150,31 @@ export class PlatformThreadsController {
   @HttpCode(200)
   async history(@Param(param) params: { thread_id: string }, @Body(new ZodPipe(historySchema, 422)) body: z.infer<typeof historySchema>, @CurrentPrincipal() principal: Principal) {
     const thread = await this.threads.readable(principal, params.thread_id);
-    const before = typeof body.before === 'string' ? body.before : (body.before?.configurable?.checkpoint_id as string | undefined);
+    const before = typeof body.before === 'string' ? body.before : checkpointIdOf(body.before);
     const { thread_id: _ignored, ...checkpoint } = body.checkpoint ?? {};
     const limit = pageLimit(body.limit, this.config.http.maxPageSize);
     const states = await this.threads.history(thread, { limit, before, metadata: body.metadata ?? undefined, checkpoint });
     return states.map((s) => toThreadState(s, thread.threadId));
   }
+}
+
+/** `before` as a config (`{configurable: {checkpoint_id}}`) or as a Checkpoint (`{checkpoint_id}`). */
+function checkpointIdOf(before: { configurable?: Record<string, unknown>; checkpoint_id?: string | null } | null | undefined): string | undefined {
+  const id = before?.configurable?.checkpoint_id ?? before?.checkpoint_id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+function jsonObject(text: string, field: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpException({ error: 'invalid_request', message: `${field}: must be a JSON object`, field }, 422);
+  }
+  return value as Record<string, unknown>;
 }
 
 function isTrue(value: string | undefined): boolean {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { threadIdSchema } from '../chat/chat.schemas.js';
 
 /**
- * Bodies of the LangGraph Platform API as the official `@langchain/langgraph-sdk` sends
- * them. Objects are strict: a field nobody defined is a 422 naming it, rather than silently
- * ignored; the SDK's fields Riser does not act on are accepted and listed as such.
+ * Bodies of the LangGraph Platform API as the official clients send them — the JS
+ * `@langchain/langgraph-sdk` and the Python `langgraph-sdk`, current and a year old. Objects
+ * are strict: a field nobody defined is a 422 naming it, rather than silently ignored; the
+ * clients' fields Riser does not act on are accepted and listed as such (README).
  */
 const record = z.record(z.string(), z.unknown());
 const nodes = z.union([z.literal('*'), z.array(z.string())]);
@@ -61,8 +62,11 @@ export const runCreateSchema = z
     checkpoint: checkpointSchema.nullish(),
     checkpoint_id: z.string().nullish(),
     after_seconds: z.number().min(0).max(86_400).optional(),
-    // Sent by the SDK; Riser accepts and does not act on them.
+    // Sent by the SDKs; Riser accepts and does not act on them.
     webhook: z.string().nullish(),
+    // The Python SDK's sync client sends its own `raise_error` (whether *it* raises on an
+    // `__error__` result): meaningless to a server, as on the official one.
+    raise_error: z.boolean().nullish(),
     feedback_keys: z.array(z.string()).nullish(),
     strict_resume: z.boolean().nullish(),
     checkpoint_during: z.boolean().nullish(),
@@ -94,7 +98,8 @@ export const threadSearchSchema = z
     status: z.enum(['idle', 'busy', 'interrupted', 'error']).optional(),
     limit: z.number().int().min(1).max(1000).default(10),
     offset: z.number().int().min(0).default(0),
-    sort_by: z.enum(['thread_id', 'status', 'created_at', 'updated_at']).default('created_at'),
+    // `state_updated_at`: Riser updates a thread's row whenever a run or update changes its state.
+    sort_by: z.enum(['thread_id', 'status', 'created_at', 'updated_at', 'state_updated_at']).default('created_at'),
     sort_order: z.enum(['asc', 'desc']).default('desc'),
     select: z.array(z.string()).optional(),
     extract: z.unknown().optional(),
@@ -117,7 +122,9 @@ export const stateAtCheckpointSchema = z
 export const historySchema = z
   .object({
     limit: z.number().int().min(1).max(1000).default(10),
-    before: z.union([z.string(), z.object({ configurable: record }).passthrough()]).nullish(),
+    // A checkpoint id (JS SDK, official JS server), a config `{configurable}` (JS SDK types),
+    // or a Checkpoint `{thread_id, checkpoint_ns, checkpoint_id, …}` (Python SDK).
+    before: z.union([z.string(), z.object({ configurable: record }).passthrough(), checkpointSchema]).nullish(),
     metadata: record.nullish(),
     checkpoint: checkpointSchema.nullish(),
     select: z.array(z.string()).optional(),
@@ -152,8 +159,19 @@ export const listRunsQuery = z.object({
 });
 export const checkpointParam = z.object({ thread_id: threadIdSchema, checkpoint_id: z.string().min(1) });
 export const stateQuery = z.object({ subgraphs: z.enum(['true', 'false', '1', '0']).optional(), select: z.unknown().optional() });
-export const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: z.string().optional() });
+export const historyQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(10),
+  before: z.string().optional(),
+  /** JSON, as the official server reads it on GET. */
+  metadata: z.string().optional(),
+});
+/** `GET …/join` and `…/stream`: the SDKs send `cancel_on_disconnect` (`1`/`0`, `true`/`false`). */
+export const joinQuery = z.object({ cancel_on_disconnect: z.enum(['0', '1', 'true', 'false', 'True', 'False']).optional() });
 /** Assistants are the graphs of langgraph.json (and the demo agent), named by graph id. */
 export const assistantParam = z.object({ assistant_id: z.string().min(1) });
+export const subgraphParam = z.object({ assistant_id: z.string().min(1), namespace: z.string().min(1) });
 /** `GET …/runs/:run_id/stream`: the modes to receive (repeated or comma-separated), as on the Platform. */
-export const joinStreamQuery = z.object({ stream_mode: z.union([z.string(), z.array(z.string())]).optional() });
+export const joinStreamQuery = z.object({
+  stream_mode: z.union([z.string(), z.array(z.string())]).optional(),
+  cancel_on_disconnect: z.enum(['0', '1', 'true', 'false', 'True', 'False']).optional(),
+});

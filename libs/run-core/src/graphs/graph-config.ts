@@ -18,7 +18,7 @@ export async function readGraphConfig(configPath: string): Promise<GraphSpec[]> 
   try {
     raw = await readFile(configPath, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read LANGGRAPH_CONFIG ${configPath}: ${(err as Error).message}`);
+    throw new Error(`cannot read langgraph.json at ${configPath}: ${(err as Error).message}`);
   }
   let parsed: unknown;
   try {

@@ -7,14 +7,23 @@ import { createDemoAgent } from '../demo/demo-agent.js';
 import { RunError, RunErrorCode } from '../run-error.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from '../run-core.options.js';
 import { readGraphConfig } from './graph-config.js';
+import { registerSdkLogger } from './graph-logger.js';
 
 export type CompiledGraph = Pregel<any, any>;
 type GraphFactory = (config: RunnableConfig) => CompiledGraph | Promise<CompiledGraph>;
+
+/** A graph's defaults (LANGGRAPH_CONFIG): what the official server makes its system assistant's config and context. */
+export interface GraphDefaults {
+  config: { configurable?: Record<string, unknown>; tags?: string[]; recursion_limit?: number; metadata?: Record<string, unknown>; [key: string]: unknown };
+  context?: Record<string, unknown>;
+}
 
 export interface RegisteredGraph {
   graphId: string;
   /** Where it came from: 'built-in' or the module path. */
   source: string;
+  /** Its default config and context (LANGGRAPH_CONFIG), under every run's own. */
+  defaults: GraphDefaults;
   load(config: RunnableConfig): Promise<CompiledGraph>;
 }
 
@@ -36,16 +45,35 @@ export class GraphRegistry implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // Before any graph module is imported: some call getLogger() at import.
+    registerSdkLogger();
     const demo = this.withCheckpointer(await createDemoAgent(this.options.demo));
-    this.graphs.set(DEFAULT_GRAPH, { graphId: DEFAULT_GRAPH, source: 'built-in', load: async () => demo });
+    this.graphs.set(DEFAULT_GRAPH, { graphId: DEFAULT_GRAPH, source: 'built-in', defaults: this.defaultsOf(DEFAULT_GRAPH), load: async () => demo });
     const configPath = this.options.graphsConfigPath;
-    if (!configPath) return;
-    if (!existsSync(configPath)) throw new Error(`LANGGRAPH_CONFIG ${configPath} does not exist`);
-    for (const spec of await readGraphConfig(configPath)) {
-      const exported = await this.importExport(spec.path, spec.exportName, spec.graphId);
-      this.graphs.set(spec.graphId, { graphId: spec.graphId, source: spec.path, load: this.loader(exported, spec.graphId) });
-      this.logger.log(`graph "${spec.graphId}" loaded from ${spec.path}`);
+    if (configPath) {
+      if (!existsSync(configPath)) throw new Error(`LANGGRAPH_JSON ${configPath} does not exist`);
+      if (this.options.graphsConfigFrom === 'LANGGRAPH_CONFIG') {
+        this.logger.warn(
+          'LANGGRAPH_CONFIG as the path of langgraph.json is deprecated: set LANGGRAPH_JSON to the path; LANGGRAPH_CONFIG is JSON default configs per graph, as on the official server',
+        );
+      }
+      for (const spec of await readGraphConfig(configPath)) {
+        const exported = await this.importExport(spec.path, spec.exportName, spec.graphId);
+        this.graphs.set(spec.graphId, { graphId: spec.graphId, source: spec.path, defaults: this.defaultsOf(spec.graphId), load: this.loader(exported, spec.graphId) });
+        this.logger.log(`graph "${spec.graphId}" loaded from ${spec.path}`);
+      }
     }
+    const unknown = Object.keys(this.options.graphDefaults ?? {}).filter((id) => !this.graphs.has(id));
+    if (unknown.length) this.logger.warn(`LANGGRAPH_CONFIG names graphs that are not served: ${unknown.join(', ')}`);
+  }
+
+  /** The graph's defaults (LANGGRAPH_CONFIG); empty for an unknown graph. */
+  defaults(graphId: string): GraphDefaults {
+    return this.graphs.get(graphId)?.defaults ?? { config: {} };
+  }
+
+  private defaultsOf(graphId: string): GraphDefaults {
+    return this.options.graphDefaults?.[graphId] ?? { config: {} };
   }
 
   has(graphId: string): boolean {
