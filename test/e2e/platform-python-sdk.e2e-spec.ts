@@ -67,6 +67,9 @@ describe(`the Python langgraph-sdk ${PYTHON_SDK_VERSION} against Riser`, () => {
     expect(out.before_ok).toBe(true);
     expect(out.state_at_checkpoint).toBe(true);
     expect(out.bad_update).toMatchObject({ status: 422, body: { error: 'invalid_update', message: expect.stringContaining('no_such_node') } });
+    expect(out.store_item).toEqual({ namespace: ['py', 'prefs'], key: 'colour', value: { value: 'teal' } });
+    expect(out.store_search).toEqual(['colour']);
+    expect(out.store_after_delete).toBeNull();
     expect(out.deleted).toBe(true);
   }, 180_000);
 });
