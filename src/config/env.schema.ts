@@ -83,6 +83,7 @@ export const envSchema = z.object({
   SSE_HEARTBEAT_STYLE: z.enum(['comment', 'data']).default('comment'),
   SSE_MAX_LAG_EVENTS: int(1).default(10_000),
   SSE_MAX_BUFFERED_BYTES: int(1024).default(4 * 1024 * 1024),
+  WS_MAX_WAITING_MESSAGES: int(1, 10_000).default(16),
 
   MAX_MESSAGE_BYTES: int(1).default(32 * 1024),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),

@@ -42,6 +42,8 @@ export interface RiserConfig {
     bodyDrainMaxBytes: number;
     /** Largest `limit` of a list, search or history page. */
     maxPageSize: number;
+    /** Messages a `/chat/ws` connection may have waiting to be handled before Riser stops reading it. */
+    wsMaxWaitingMessages: number;
     corsOrigins: string[] | '*';
     trustProxy: boolean;
   };
@@ -158,6 +160,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       bodyDrainMaxBytes: env.BODY_DRAIN_MAX_BYTES,
       maxPageSize: env.MAX_PAGE_SIZE,
+      wsMaxWaitingMessages: env.WS_MAX_WAITING_MESSAGES,
       corsOrigins: corsOrigins(env),
       trustProxy: env.TRUST_PROXY === 'true',
     },

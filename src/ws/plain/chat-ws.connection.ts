@@ -18,13 +18,6 @@ import { parseFrame, readCommand, type Ref } from './chat-ws.messages.js';
 /** Close codes: 4401 is the 4000–4999 private range's "unauthorized" (4000 + HTTP 401). */
 export const CloseCode = { goingAway: 1001, tooBig: 1009, tryAgainLater: 1013, tokenExpired: 4401 } as const;
 
-/**
- * Messages a connection may have waiting to be handled (each waits for the one before: they
- * are answered in order) before Riser reads no more from it: a client sending faster than
- * its messages are handled is slowed down by TCP instead of queueing in memory here.
- */
-const MAX_WAITING_MESSAGES = 16;
-
 const logger = new Logger('ChatWs');
 
 /**
@@ -110,13 +103,18 @@ export class ChatWsConnection implements ChatWsReply {
     this.write(JSON.stringify(withRef(payload, ref)));
   }
 
+  /**
+   * Each message waits for the one before (they are answered in order); past
+   * WS_MAX_WAITING_MESSAGES waiting, Riser reads no more from the connection: a client sending
+   * faster than its messages are handled is slowed down by TCP instead of queueing here.
+   */
   private receive(data: RawData, isBinary: boolean): void {
-    if (++this.waiting >= MAX_WAITING_MESSAGES) this.ws.pause();
+    if (++this.waiting >= this.config.http.wsMaxWaitingMessages) this.ws.pause();
     const scope = { reqId: randomUUID(), tenant: this.principal.tenant };
     this.queue = this.queue
       .then(() => logScope.run(scope, () => this.handle(data, isBinary)))
       .finally(() => {
-        if (--this.waiting < MAX_WAITING_MESSAGES && this.ws.isPaused) this.ws.resume();
+        if (--this.waiting < this.config.http.wsMaxWaitingMessages && this.ws.isPaused) this.ws.resume();
       });
   }
 
