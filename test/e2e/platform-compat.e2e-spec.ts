@@ -56,6 +56,10 @@ describe('Platform API: behaviours of the official server', () => {
     // Without a config of its own, the run builds the graph's default.
     const other: any = await client.runs.wait(thread.thread_id, 'configured_factory', { input: { messages: [{ role: 'user', content: 'and now?' }] } });
     expect(JSON.parse(lastAiText(other)).factory).toMatchObject({ model: 'small', greeting: 'hello' });
+    // The graph's system assistant shows those defaults as its config and context.
+    const assistant = await client.assistants.get('configured_factory');
+    expect(assistant.config).toEqual({ configurable: { model: 'small', greeting: 'hello' } });
+    expect(assistant.context).toEqual({ tone: 'dry' });
   });
 
   it('serves a graph module that takes getLogger() of @langchain/langgraph-sdk/logging at import', async () => {

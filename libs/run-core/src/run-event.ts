@@ -108,4 +108,5 @@ export type RunEvent = {
   };
 }[RunEventType];
 
-export type RunEventInput = { [K in RunEventType]: Omit<Extract<RunEvent, { event: K }>, 'seq'> }[RunEventType];
+/** An event before the log numbers it (a `seq` given is overwritten: see RunEventLog.append). */
+export type RunEventInput = { [K in RunEventType]: Omit<Extract<RunEvent, { event: K }>, 'seq'> & { seq?: number } }[RunEventType];

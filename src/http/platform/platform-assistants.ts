@@ -162,8 +162,9 @@ export class PlatformAssistants {
       graph_id: graph.graphId,
       name: graph.graphId,
       description: graph.source === 'built-in' ? "Riser's demo agent" : null,
-      config: {},
-      context: {},
+      // The graph's LANGGRAPH_CONFIG defaults, which every run of it starts from.
+      config: graph.defaults.config,
+      context: graph.defaults.context ?? {},
       metadata: SYSTEM_METADATA,
       version: 1,
       created_at: this.createdAt,

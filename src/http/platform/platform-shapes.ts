@@ -1,7 +1,7 @@
 import type { StateSnapshot } from '@langchain/langgraph';
 import { v5 as uuidv5 } from '@langchain/core/utils/uuid';
 import type { RunRecord, ThreadRecord } from '@riser/persistence';
-import { plainJson, type RegisteredGraph } from '@riser/run-core';
+import { plainJson } from '@riser/run-core';
 import { redactSecrets } from '../../security/secret-redaction.js';
 
 /** The namespace the official server derives assistant ids from: uuid5(graph_id, it). */
@@ -120,17 +120,3 @@ export function toPlatformThread(thread: ThreadRecord, state: StateSnapshot | un
   return Object.fromEntries(Object.entries(full).filter(([key]) => select.includes(key)));
 }
 
-export function toAssistant(graph: RegisteredGraph, createdAt: string) {
-  return {
-    assistant_id: assistantIdOf(graph.graphId),
-    graph_id: graph.graphId,
-    name: graph.graphId,
-    description: graph.source === 'built-in' ? "Riser's demo agent" : null,
-    config: {},
-    context: {},
-    metadata: { created_by: 'system' },
-    version: 1,
-    created_at: createdAt,
-    updated_at: createdAt,
-  };
-}
