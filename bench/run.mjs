@@ -177,7 +177,7 @@ function parseArgs(argv) {
         break;
       case '--profile': {
         const who = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'riser');
-        if (!['riser', 'baseline', 'both'].includes(who)) throw new Error('--profile takes riser, baseline or both');
+        if (!['riser', 'riser-bare', 'riser-traced', 'baseline', 'both'].includes(who)) throw new Error('--profile takes riser, riser-bare, riser-traced, baseline or both');
         opts.profile = who === 'both' ? ['riser', 'baseline'] : [who];
         break;
       }

@@ -13,6 +13,10 @@ import type { InterruptInfo, MessageEventData } from './run-event.js';
 import { RunTokenHandler } from './token-handler.js';
 import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
+import { batchStoreOperationsOnDemand } from './store-batching.js';
+
+// Every run gets a store (see store-batching.ts): without its per-run polling loop.
+batchStoreOperationsOnDemand();
 
 export interface RunOutcome {
   status: Exclude<RunStatus, 'pending' | 'running'>;
