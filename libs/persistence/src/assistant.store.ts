@@ -19,14 +19,8 @@ export interface AssistantRecord {
 
 export type AssistantVersionRecord = Omit<AssistantRecord, 'tenant' | 'createdBy' | 'updatedAt'>;
 
-export interface AssistantFields {
-  graphId: string;
-  name: string;
-  description: string | null;
-  config: Record<string, unknown>;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-}
+/** What a create or an update gives (a new version of these). */
+export type AssistantFields = Pick<AssistantRecord, 'graphId' | 'name' | 'description' | 'config' | 'context' | 'metadata'>;
 
 export interface AssistantFilter {
   graphId?: string;

@@ -80,6 +80,7 @@ export class SseFraming {
   frame(res: ServerResponse, source: Observable<MessageEvent>, protocol: SseProtocol, label: StreamKind['protocol'], runId?: string): Observable<MessageEvent> {
     const { heartbeatMs, heartbeatStyle } = this.config.sse;
     const { streamFrames, streamBytes, streamHeartbeats, streamSubscribers } = this.metrics;
+    const countBytes = this.metrics.enabled;
     const socket = res.socket!;
     // Open until the response is fully sent (or its connection closes).
     this.open.add(res);
@@ -116,7 +117,8 @@ export class SseFraming {
           if (event.id !== undefined) lastId = String(event.id);
           emit(event);
           streamFrames.add(label);
-          if (typeof event.data === 'string') streamBytes.add(label, Buffer.byteLength(event.data));
+          // Measured only when metrics are on: this runs once per frame.
+          if (countBytes && typeof event.data === 'string') streamBytes.add(label, Buffer.byteLength(event.data));
         },
         error: (err: unknown) => {
           if (lastId === undefined) return subscriber.error(err);

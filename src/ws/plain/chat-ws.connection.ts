@@ -137,7 +137,7 @@ export class ChatWsConnection implements ChatWsReply {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     const text = JSON.stringify(payload);
     this.write(text);
-    this.metrics.streamBytes.add('ws', Buffer.byteLength(text));
+    if (this.metrics.enabled) this.metrics.streamBytes.add('ws', Buffer.byteLength(text));
     // Its client stopped reading: the frame says where to rejoin from, and the connection
     // ends (1013: try again later). The runs go on.
     if (payload.error === 'slow_consumer') this.close(CloseCode.tryAgainLater, 'slow consumer: rejoin from the last seq');
