@@ -106,9 +106,9 @@ const SERVER_KINDS = ['riser', 'riser-bare', 'riser-traced', 'baseline', 'cluste
  * measured against `riser-bare` (metrics and tracing off) in the same run.
  */
 const OBSERVED = { riser: 'metrics on', 'riser-traced': 'tracing on (100 %)' };
-/** The single-process servers (b) is measured on in turns, all running at once (see measureInterleaved). */
+/** The single-process servers (b) and (b-yield) are measured on in turns, all running at once (see measureInterleaved). */
 const INTERLEAVED_KINDS = ['riser', 'riser-bare', 'riser-traced', 'baseline'];
-/** Requests per turn of the interleaved (b) (its concurrency and tokens are (b)'s). */
+/** Requests per turn of the interleaved (b) and (b-yield) (their concurrency and tokens are the scenario's). */
 const INTERLEAVED_REQUESTS = 250;
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
 const INPROCESS_SCENARIOS = ['a', 'b', 'y', 'c'];
@@ -132,10 +132,11 @@ const USAGE = `usage: npm run bench -- [options]
   --profile[=WHO]      start riser (default), riser-bare, riser-traced, baseline, a comma-separated
                        list of them, or both (riser,baseline) with --cpu-prof into bench/profiles/
                        (numbers then include the profiler's overhead)
-  --interleave N       rounds of the interleaved (b) (default 6; --quick: 0 = off): riser, riser-bare,
-                       riser-traced and baseline all started at once, then measured in turns of
-                       ${INTERLEAVED_REQUESTS} requests, the order reversed every other round, so the machine's drift
-                       lands on each alike; the CPU targets are judged on it
+  --interleave N       rounds of the interleaved (b) and (y) (default 6; --quick: 0 = off): riser,
+                       riser-bare, riser-traced and baseline all started at once, then measured in
+                       turns of ${INTERLEAVED_REQUESTS} requests, the order reversed every other round, so the
+                       machine's drift lands on each alike ((y): riser and baseline); the (b) and
+                       (y) CPU and frame-rate targets are judged on it
   --no-build           do not run \`npm run build\` first
   --no-write           do not update bench/RESULTS.md
   -h, --help           this text
@@ -710,30 +711,37 @@ async function warmUp(server, phases) {
 }
 
 /**
- * (b) measured in turns: the servers all run at once (each on its own database, the idle ones
- * idle), each warmed up, then each serves ${INTERLEAVED_REQUESTS} requests of (b) in turn, the order
- * reversed every other round (A B C D, D C B A, …). Sequential repeats put minutes between
- * two servers' (b); here a turn is seconds, and a drift of the machine's speed over the rounds
- * lands on every server alike. A turn's CPU window runs until the run logs of its requests
- * have expired (RUN_LOG_TTL_MS), so that work is inside it as it is inside a long phase.
+ * (b) and (b-yield) measured in turns: the servers all run at once (each on its own database,
+ * the idle ones idle), each warmed up, then each serves ${INTERLEAVED_REQUESTS} requests of the scenario in
+ * turn, the order reversed every other round (A B C D, D C B A, …). Sequential repeats put
+ * minutes between two servers' phases; here a turn is seconds, and a drift of the machine's
+ * speed over the rounds lands on every server alike. A turn's CPU window runs until the run
+ * logs of its requests have expired (RUN_LOG_TTL_MS), so that work is inside it as it is
+ * inside a long phase. (b-yield) is measured on Riser and the baseline only.
  */
 async function measureInterleaved(opts, kinds, profiles) {
   const servers = [];
-  const rows = Object.fromEntries(kinds.map((k) => [k, []]));
+  const plan = [
+    { key: 'b', kinds },
+    { key: 'y', kinds: kinds.filter((k) => k === 'riser' || k === 'baseline') },
+  ].filter((p) => opts.only.includes(p.key) && p.kinds.length >= 2);
+  const rows = Object.fromEntries(plan.map((p) => [p.key, Object.fromEntries(p.kinds.map((k) => [k, []]))]));
   const speed = { start: speedIndex() };
   try {
     for (const kind of kinds) servers.push(await startServer(kind, opts, `${RUN_ID}-interleaved`));
     for (const server of servers) await warmUp(server, opts.warmup);
     await sleep(RUN_LOG_TTL_MS + 500);
-    const turn = { ...opts.scenarios.b, requests: INTERLEAVED_REQUESTS };
-    for (let round = 1; round <= opts.interleave; round++) {
-      const order = round % 2 === 1 ? servers : [...servers].reverse();
-      for (const server of order) {
-        const row = await measure(server, turn, RUN_LOG_TTL_MS + 500);
-        rows[server.kind].push({ round, ...row });
-        process.stderr.write(
-          `bench: interleaved round ${round} ${server.kind.padEnd(13)} b: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, errors ${row.errors}, short ${row.short}\n`,
-        );
+    for (const { key, kinds: these } of plan) {
+      const turn = { ...opts.scenarios[key], requests: INTERLEAVED_REQUESTS };
+      const taking = servers.filter((s) => these.includes(s.kind));
+      for (let round = 1; round <= opts.interleave; round++) {
+        for (const server of round % 2 === 1 ? taking : [...taking].reverse()) {
+          const row = await measure(server, turn, RUN_LOG_TTL_MS + 500);
+          rows[key][server.kind].push({ round, ...row });
+          process.stderr.write(
+            `bench: interleaved ${key} round ${round} ${server.kind.padEnd(13)}: ${fmtNum(row.cpuUsPerToken, 1)} µs/token, ${fmtNum(row.framesPerSec, 0)} frames/s, errors ${row.errors}, short ${row.short}\n`,
+          );
+        }
       }
     }
   } finally {
@@ -748,12 +756,13 @@ async function measureInterleaved(opts, kinds, profiles) {
 }
 
 /**
- * One server against another over the interleaved turns: the ratio of their totals (CPU over
- * all rounds ÷ tokens over all rounds, or tokens ÷ seconds), and its spread over the rounds.
+ * One server against another over a scenario's interleaved turns: the ratio of their totals
+ * (CPU over all rounds ÷ tokens over all rounds, or tokens ÷ seconds), and its spread over the
+ * rounds.
  */
-function interleavedRatio(results, kind, other, key) {
-  const a = results.interleaved?.rows[kind] ?? [];
-  const b = results.interleaved?.rows[other] ?? [];
+function interleavedRatio(results, scenario, kind, other, key) {
+  const a = results.interleaved?.rows[scenario]?.[kind] ?? [];
+  const b = results.interleaved?.rows[scenario]?.[other] ?? [];
   if (!a.length || !b.length) return { total: NaN, min: NaN, max: NaN };
   const perRound = a.map((row) => row[key] / b.find((o) => o.round === row.round)?.[key]).filter(Number.isFinite);
   return { total: interleavedTotal(a, key) / interleavedTotal(b, key), min: Math.min(...perRound), max: Math.max(...perRound) };
@@ -771,30 +780,36 @@ const fmtRatio = (r) => (Number.isFinite(r.total) ? `${r.total.toFixed(2)}× (${
 function buildInterleavedTable(results, opts) {
   const I = results.interleaved;
   if (!I) return '';
-  const kinds = Object.keys(I.rows);
-  const sc = opts.scenarios.b;
+  const scenarios = Object.keys(I.rows);
+  const kinds = Object.keys(I.rows[scenarios[0]]);
   const lines = [
     '',
     '',
-    `**(b) interleaved**: ${kinds.join(', ')} running at once, each on its own database, measured in turns of ${I.requests} requests × ${sc.tokens} tokens at C=${sc.concurrency}, ` +
-      `${I.rounds} rounds, the order reversed every other round; each turn's CPU window ends ${(RUN_LOG_TTL_MS + 500) / 1000} s after its last stream (its run logs expired). ` +
+    `**Interleaved** (${scenarios.map((k) => `(${k})`).join(', ')}): ${kinds.join(', ')} running at once, each on its own database, measured in turns of ${I.requests} requests ` +
+      `(the scenario's concurrency and tokens), ${I.rounds} rounds per scenario, the order reversed every other round; (y) on riser and baseline only; ` +
+      `each turn's CPU window ends ${(RUN_LOG_TTL_MS + 500) / 1000} s after its last stream (its run logs expired). ` +
       `Machine speed ${fmtNum(I.speed.start, 0)} before, ${fmtNum(I.speed.end, 0)} after. Values: all rounds' CPU ÷ all rounds' tokens; ratios: of those totals (min–max of the rounds' own ratios).`,
     '',
-    `| metric | ${kinds.join(' | ')} |`,
-    `|---|${kinds.map(() => '---:|').join('')}`,
+    `| scenario | metric | ${kinds.join(' | ')} |`,
+    `|---|---|${kinds.map(() => '---:|').join('')}`,
   ];
-  lines.push(`| CPU µs per token | ${kinds.map((k) => fmtNum(interleavedTotal(I.rows[k], 'cpuUsPerToken'), 1)).join(' | ')} |`);
-  lines.push(`| token frames/s | ${kinds.map((k) => fmtNum(interleavedTotal(I.rows[k], 'framesPerSec'), 0)).join(' | ')} |`);
-  lines.push(`| errors / short streams | ${kinds.map((k) => `${I.rows[k].reduce((n, r) => n + r.errors, 0)} / ${I.rows[k].reduce((n, r) => n + r.short, 0)}`).join(' | ')} |`);
+  const cell = (k, rows, f) => (rows[k]?.length ? f(rows[k]) : '—');
+  for (const key of scenarios) {
+    const rows = I.rows[key];
+    lines.push(`| (${key}) | CPU µs per token | ${kinds.map((k) => cell(k, rows, (r) => fmtNum(interleavedTotal(r, 'cpuUsPerToken'), 1))).join(' | ')} |`);
+    lines.push(`| (${key}) | token frames/s | ${kinds.map((k) => cell(k, rows, (r) => fmtNum(interleavedTotal(r, 'framesPerSec'), 0))).join(' | ')} |`);
+    lines.push(`| (${key}) | errors / short streams | ${kinds.map((k) => cell(k, rows, (r) => `${r.reduce((n, x) => n + x.errors, 0)} / ${r.reduce((n, x) => n + x.short, 0)}`)).join(' | ')} |`);
+  }
   const pairs = [
-    ['riser', 'baseline', 'Riser ÷ baseline'],
-    ['riser', 'riser-bare', 'metrics on ÷ off'],
-    ['riser-traced', 'riser-bare', 'tracing on ÷ off'],
-  ].filter(([a, b]) => I.rows[a] && I.rows[b]);
+    ['b', 'riser', 'baseline', '(b) Riser ÷ baseline'],
+    ['y', 'riser', 'baseline', '(y) Riser ÷ baseline'],
+    ['b', 'riser', 'riser-bare', '(b) metrics on ÷ off'],
+    ['b', 'riser-traced', 'riser-bare', '(b) tracing on ÷ off'],
+  ].filter(([k, a, b]) => I.rows[k]?.[a] && I.rows[k]?.[b]);
   if (pairs.length) {
     lines.push('', `| ratio | CPU µs per token | token frames/s |`, '|---|---:|---:|');
-    for (const [a, b, label] of pairs) {
-      lines.push(`| ${label} | ${fmtRatio(interleavedRatio(results, a, b, 'cpuUsPerToken'))} | ${fmtRatio(interleavedRatio(results, a, b, 'framesPerSec'))} |`);
+    for (const [k, a, b, label] of pairs) {
+      lines.push(`| ${label} | ${fmtRatio(interleavedRatio(results, k, a, b, 'cpuUsPerToken'))} | ${fmtRatio(interleavedRatio(results, k, a, b, 'framesPerSec'))} |`);
     }
   }
   return lines.join('\n');
@@ -1014,9 +1029,9 @@ function evaluateTargets(results, opts) {
   };
   const f = (x, d = 1) => fmtNum(x, d);
   const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
-  /** (b)'s CPU and frame-rate targets are judged on the interleaved turns when the run has them. */
-  const judged = (kind, other, key, sequential) => {
-    const il = interleavedRatio(results, kind, other, key);
+  /** (b)'s and (b-yield)'s CPU and frame-rate targets are judged on the interleaved turns when the run has them. */
+  const judged = (kind, other, key, sequential, scenario = 'b') => {
+    const il = interleavedRatio(results, scenario, kind, other, key);
     if (!Number.isFinite(il.total)) return { r: sequential, how: 'judged on the sequential repeats (no interleaved turns)' };
     return { r: il.total, how: `interleaved ${fmtRatio(il)}` };
   };
@@ -1060,8 +1075,15 @@ function evaluateTargets(results, opts) {
     );
   }
   {
-    const r = ratio(B, 'y', 'cpuUsPerToken');
-    add('(b-yield) CPU µs per token, a token per macrotask: Riser ≤ 0.75 × baseline', has('y'), r, r <= 0.75, `${f(m(R, 'y', 'cpuUsPerToken'))} vs ${f(m(B, 'y', 'cpuUsPerToken'))} µs, Riser ÷ baseline ${x(r)}`);
+    const seq = ratio(B, 'y', 'cpuUsPerToken');
+    const { r, how } = judged('riser', 'baseline', 'cpuUsPerToken', seq, 'y');
+    add(
+      '(b-yield) CPU µs per token, a token per macrotask: Riser ≤ 0.75 × baseline',
+      has('y'),
+      r,
+      r <= 0.75,
+      `${how}; sequential repeats: ${f(m(R, 'y', 'cpuUsPerToken'))} vs ${f(m(B, 'y', 'cpuUsPerToken'))} µs, Riser ÷ baseline ${x(seq)}`,
+    );
   }
   {
     const r = ratio(B, 'c', 'gapP99');
@@ -1414,7 +1436,7 @@ async function main() {
   }
 
   const interleavedKinds = INTERLEAVED_KINDS.filter((k) => opts.servers.includes(k));
-  if (opts.interleave > 0 && opts.only.includes('b') && interleavedKinds.length >= 2) {
+  if (opts.interleave > 0 && (opts.only.includes('b') || opts.only.includes('y')) && interleavedKinds.length >= 2) {
     results.interleaved = await measureInterleaved(opts, interleavedKinds, profiles);
   }
 
