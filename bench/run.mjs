@@ -839,9 +839,9 @@ const SIDE_BY_SIDE_PAIRS = [
  * Two servers loaded at the same time, each with the scenario's concurrency: whatever the
  * machine does in those seconds (this VM's speed moves by a quarter between two turns ten
  * seconds apart) it does to both. CPU and tokens are read for both when the first of the two
- * has finished its ${SIDE_BY_SIDE_REQUESTS} requests (then the other finishes, uncounted), so both are counted over
- * the same seconds. Runs still open at either end of that window are in it for part of their
- * work, alike on both sides; a run's log expiring RUN_LOG_TTL_MS after the window is not.
+ * has all but its last `concurrency` of ${SIDE_BY_SIDE_REQUESTS} requests finished (then both finish, uncounted), so both
+ * are counted over the same seconds, and both start and end the window with every stream
+ * open. A run's log expiring RUN_LOG_TTL_MS after the window is not in it.
  * The two load generators share the bench process.
  */
 async function measureSideBySide(opts, kinds, profiles) {
@@ -865,7 +865,10 @@ async function measureSideBySide(opts, kinds, profiles) {
           startLoad({ url: streamUrls(s), headers: s.headers, body: body(sc), concurrency: sc.concurrency, requests: SIDE_BY_SIDE_REQUESTS, expectedTokens: sc.tokens }),
         );
         const t0 = performance.now();
-        await Promise.race(loads.map((l) => l.done));
+        // The window closes while both still have every stream open (the first to come within
+        // one concurrency of its last request): both end it mid-run alike.
+        const closeAt = SIDE_BY_SIDE_REQUESTS - sc.concurrency;
+        while (!loads.some((l) => l.state.finished >= closeAt)) await sleep(20);
         const cpu1 = both.map((s) => sumOver(s.pids, cpuMs));
         const tokens = loads.map((l) => l.state.tokens);
         const wallMs = performance.now() - t0;
@@ -911,7 +914,7 @@ function buildSideBySideTable(results, opts) {
     '',
     '',
     `**Side by side**: two servers loaded at the same time (each with the scenario's concurrency, ${S.requests} requests each per round, ${S.rounds} rounds per pair), ` +
-      `CPU and tokens read for both when the first finished, so both are counted over the same seconds. Machine speed ${fmtNum(S.speed.start, 0)} before, ${fmtNum(S.speed.end, 0)} after. ` +
+      `CPU and tokens read for both when the first had all but its last C requests finished (both still streaming), so both are counted over the same seconds. Machine speed ${fmtNum(S.speed.start, 0)} before, ${fmtNum(S.speed.end, 0)} after. ` +
       `Ratios: of the totals over the rounds (min–max of the rounds' own ratios).`,
     '',
     '| pair | CPU µs per token | token frames/s | CPU µs per token, each (all rounds) | errors / short streams |',
