@@ -31,8 +31,7 @@ export function startLoad({ url, headers = {}, body, concurrency, requests, expe
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  // `tokens`: token frames received so far by all streams (read live, as the others).
-  const state = { started: 0, headers: 0, streaming: 0, finished: 0, tokens: 0, requests };
+  const state = { started: 0, headers: 0, streaming: 0, finished: 0, requests };
   const results = new Array(requests);
   let next = 0;
   const t0 = performance.now();
@@ -54,9 +53,7 @@ export function startLoad({ url, headers = {}, body, concurrency, requests, expe
       headed = true;
       state.headers += 1;
       for await (const chunk of res.body) {
-        const before = stats.tokens;
         stats.chunk(chunk, performance.now());
-        state.tokens += stats.tokens - before;
         if (!streaming && stats.tokens > 0) {
           streaming = true;
           state.streaming += 1;

@@ -110,8 +110,6 @@ const OBSERVED = { riser: 'metrics on', 'riser-traced': 'tracing on (100 %)' };
 const INTERLEAVED_KINDS = ['riser', 'riser-bare', 'riser-traced', 'baseline'];
 /** Requests per turn of the interleaved (b) and (b-yield) (their concurrency and tokens are the scenario's). */
 const INTERLEAVED_REQUESTS = 250;
-/** Requests each server of a side-by-side pair gets per round (see measureSideBySide). */
-const SIDE_BY_SIDE_REQUESTS = 300;
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
 const INPROCESS_SCENARIOS = ['a', 'b', 'y', 'c'];
 
@@ -139,11 +137,6 @@ const USAGE = `usage: npm run bench -- [options]
                        turns of ${INTERLEAVED_REQUESTS} requests, the order reversed every other round, so the
                        machine's drift lands on each alike ((y): riser and baseline); the (b) and
                        (y) CPU and frame-rate targets are judged on it
-  --side-by-side N     rounds of (b) and (y) side by side (default 0 = off): two servers loaded at
-                       the same time, each with the scenario's concurrency, each pair's CPU per
-                       token compared over the same seconds (riser ÷ baseline, riser ÷ riser-bare,
-                       riser-traced ÷ riser-bare; (y): riser ÷ baseline); when on, the (b) and (y)
-                       CPU and frame-rate targets are judged on it
   --no-build           do not run \`npm run build\` first
   --no-write           do not update bench/RESULTS.md
   -h, --help           this text
@@ -205,10 +198,6 @@ function parseArgs(argv) {
         opts.interleave = Number(value());
         if (!Number.isInteger(opts.interleave) || opts.interleave < 0) throw new Error('--interleave takes a whole number of rounds (0 = off)');
         break;
-      case '--side-by-side':
-        opts.sideBySide = Number(value());
-        if (!Number.isInteger(opts.sideBySide) || opts.sideBySide < 0) throw new Error('--side-by-side takes a whole number of rounds (0 = off)');
-        break;
       case '--no-build':
         opts.build = false;
         break;
@@ -228,7 +217,6 @@ function parseArgs(argv) {
   opts.scenarios = Object.fromEntries(SHOW_ORDER.map((k) => [k, { key: k, ...SCENARIOS[k], ...(opts.quick ? QUICK[k] : {}) }]));
   opts.warmup = opts.quick ? QUICK_WARMUP : WARMUP;
   opts.interleave ??= opts.quick ? 0 : 6;
-  opts.sideBySide ??= 0;
   return opts;
 }
 
@@ -827,110 +815,6 @@ function buildInterleavedTable(results, opts) {
   return lines.join('\n');
 }
 
-/** The pairs measured side by side: [scenario, server, the server it is compared with, label]. */
-const SIDE_BY_SIDE_PAIRS = [
-  ['b', 'riser', 'baseline', '(b) Riser ÷ baseline'],
-  ['b', 'riser', 'riser-bare', '(b) metrics on ÷ off'],
-  ['b', 'riser-traced', 'riser-bare', '(b) tracing on ÷ off'],
-  ['y', 'riser', 'baseline', '(y) Riser ÷ baseline'],
-];
-
-/**
- * Two servers loaded at the same time, each with the scenario's concurrency: whatever the
- * machine does in those seconds (this VM's speed moves by a quarter between two turns ten
- * seconds apart) it does to both. CPU and tokens are read for both when the first of the two
- * has all but its last `concurrency` of ${SIDE_BY_SIDE_REQUESTS} requests finished (then both finish, uncounted), so both
- * are counted over the same seconds, and both start and end the window with every stream
- * open. A run's log expiring RUN_LOG_TTL_MS after the window is not in it.
- * The two load generators share the bench process.
- */
-async function measureSideBySide(opts, kinds, profiles) {
-  const pairs = SIDE_BY_SIDE_PAIRS.filter(([key, a, b]) => opts.only.includes(key) && kinds.includes(a) && kinds.includes(b));
-  const needed = kinds.filter((k) => pairs.some(([, a, b]) => a === k || b === k));
-  const servers = new Map();
-  const rows = pairs.map(() => []);
-  const speed = { start: speedIndex() };
-  try {
-    for (const kind of needed) servers.set(kind, await startServer(kind, opts, `${RUN_ID}-side-by-side`));
-    for (const server of servers.values()) await warmUp(server, opts.warmup);
-    await sleep(RUN_LOG_TTL_MS + 500);
-    for (let p = 0; p < pairs.length; p++) {
-      const [key, a, b] = pairs[p];
-      const sc = opts.scenarios[key];
-      for (let round = 1; round <= opts.sideBySide; round++) {
-        // Which load starts first alternates (they start in the same tick).
-        const both = round % 2 === 1 ? [servers.get(a), servers.get(b)] : [servers.get(b), servers.get(a)];
-        const cpu0 = both.map((s) => sumOver(s.pids, cpuMs));
-        const loads = both.map((s) =>
-          startLoad({ url: streamUrls(s), headers: s.headers, body: body(sc), concurrency: sc.concurrency, requests: SIDE_BY_SIDE_REQUESTS, expectedTokens: sc.tokens }),
-        );
-        const t0 = performance.now();
-        // The window closes while both still have every stream open (the first to come within
-        // one concurrency of its last request): both end it mid-run alike.
-        const closeAt = SIDE_BY_SIDE_REQUESTS - sc.concurrency;
-        while (!loads.some((l) => l.state.finished >= closeAt)) await sleep(20);
-        const cpu1 = both.map((s) => sumOver(s.pids, cpuMs));
-        const tokens = loads.map((l) => l.state.tokens);
-        const wallMs = performance.now() - t0;
-        const ends = await Promise.all(loads.map((l) => l.done));
-        const summaries = ends.map((e) => summarizeStreams(e.results));
-        const side = (i) => ({ cpuMs: cpu1[i] - cpu0[i], tokens: tokens[i], wallMs, errors: summaries[i].errors, short: summaries[i].short, mismatches: summaries[i].mismatches });
-        const [first, second] = [side(0), side(1)];
-        const row = { round, [both[0].kind]: first, [both[1].kind]: second };
-        rows[p].push(row);
-        const f = (x) => `${fmtNum((x.cpuMs * 1000) / x.tokens, 1)} µs/token (${fmtNum(x.tokens, 0)} tokens)`;
-        process.stderr.write(`bench: side by side ${key} round ${round} ${a} ${f(row[a])} | ${b} ${f(row[b])}; ${(wallMs / 1000).toFixed(1)} s\n`);
-        await sleep(RUN_LOG_TTL_MS + 500);
-      }
-    }
-  } finally {
-    for (const server of servers.values()) {
-      const how = await server.stop();
-      if (how.code !== 0) warn(`${server.kind} (side by side) stopped with ${how.signal ?? how.code}`);
-      profiles.push(...server.profilePaths);
-    }
-  }
-  speed.end = speedIndex();
-  return { pairs, rows, speed, rounds: opts.sideBySide, requests: SIDE_BY_SIDE_REQUESTS };
-}
-
-/** A side-by-side pair's ratio: of the totals over its rounds, with the rounds' own ratios' spread. */
-function sideBySideRatio(results, scenario, kind, other, key) {
-  const S = results.sideBySide;
-  const p = S ? S.pairs.findIndex(([k, a, b]) => k === scenario && a === kind && b === other) : -1;
-  if (p < 0 || !S.rows[p].length) return { total: NaN, min: NaN, max: NaN };
-  const value = (rows, k) => {
-    const tokens = rows.reduce((n, r) => n + r[k].tokens, 0);
-    return key === 'cpuUsPerToken' ? (rows.reduce((n, r) => n + r[k].cpuMs, 0) * 1000) / tokens : tokens / (rows.reduce((n, r) => n + r[k].wallMs, 0) / 1000);
-  };
-  const perRound = S.rows[p].map((r) => value([r], kind) / value([r], other)).filter(Number.isFinite);
-  return { total: value(S.rows[p], kind) / value(S.rows[p], other), min: Math.min(...perRound), max: Math.max(...perRound) };
-}
-
-function buildSideBySideTable(results, opts) {
-  const S = results.sideBySide;
-  if (!S) return '';
-  const lines = [
-    '',
-    '',
-    `**Side by side**: two servers loaded at the same time (each with the scenario's concurrency, ${S.requests} requests each per round, ${S.rounds} rounds per pair), ` +
-      `CPU and tokens read for both when the first had all but its last C requests finished (both still streaming), so both are counted over the same seconds. Machine speed ${fmtNum(S.speed.start, 0)} before, ${fmtNum(S.speed.end, 0)} after. ` +
-      `Ratios: of the totals over the rounds (min–max of the rounds' own ratios).`,
-    '',
-    '| pair | CPU µs per token | token frames/s | CPU µs per token, each (all rounds) | errors / short streams |',
-    '|---|---:|---:|---:|---:|',
-  ];
-  S.pairs.forEach(([key, a, b, label], p) => {
-    const rows = S.rows[p];
-    const each = (k) => fmtNum((rows.reduce((n, r) => n + r[k].cpuMs, 0) * 1000) / rows.reduce((n, r) => n + r[k].tokens, 0), 1);
-    const bad = (k) => `${rows.reduce((n, r) => n + r[k].errors, 0)} / ${rows.reduce((n, r) => n + r[k].short, 0)}`;
-    lines.push(
-      `| ${label} | ${fmtRatio(sideBySideRatio(results, key, a, b, 'cpuUsPerToken'))} | ${fmtRatio(sideBySideRatio(results, key, a, b, 'framesPerSec'))} | ${a} ${each(a)}, ${b} ${each(b)} | ${a} ${bad(a)}, ${b} ${bad(b)} |`,
-    );
-  });
-  return lines.join('\n');
-}
-
 /** The in-process floor in a child process of its own, on a fresh database. */
 async function runInProcess(opts, keys, mode) {
   const db = await createDatabase();
@@ -1147,11 +1031,6 @@ function evaluateTargets(results, opts) {
   const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
   /** (b)'s and (b-yield)'s CPU and frame-rate targets are judged on the interleaved turns when the run has them. */
   const judged = (kind, other, key, sequential, scenario = 'b') => {
-    const sbs = sideBySideRatio(results, scenario, kind, other, key);
-    if (Number.isFinite(sbs.total)) {
-      const il = interleavedRatio(results, scenario, kind, other, key);
-      return { r: sbs.total, how: `side by side ${fmtRatio(sbs)}${Number.isFinite(il.total) ? `; interleaved ${fmtRatio(il)}` : ''}` };
-    }
     const il = interleavedRatio(results, scenario, kind, other, key);
     if (!Number.isFinite(il.total)) return { r: sequential, how: 'judged on the sequential repeats (no interleaved turns)' };
     return { r: il.total, how: `interleaved ${fmtRatio(il)}` };
@@ -1560,12 +1439,9 @@ async function main() {
   if (opts.interleave > 0 && (opts.only.includes('b') || opts.only.includes('y')) && interleavedKinds.length >= 2) {
     results.interleaved = await measureInterleaved(opts, interleavedKinds, profiles);
   }
-  if (opts.sideBySide > 0 && interleavedKinds.length >= 2) {
-    results.sideBySide = await measureSideBySide(opts, interleavedKinds, profiles);
-  }
 
   const durationS = (Date.now() - started) / 1000;
-  const table = buildTable(results, opts) + buildObservabilityTable(results, opts) + buildInterleavedTable(results, opts) + buildSideBySideTable(results, opts);
+  const table = buildTable(results, opts) + buildObservabilityTable(results, opts) + buildInterleavedTable(results, opts);
   const targets = evaluateTargets(results, opts);
   if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
   const speed = { start: speedStart, end: speedIndex() };
