@@ -620,6 +620,13 @@ function body(scenario) {
   });
 }
 
+/** Stops a server (warning when it did not exit cleanly) and keeps its profiles' paths. */
+async function stopServer(server, profiles, context = '') {
+  const how = await server.stop();
+  if (how.code !== 0) warn(`${server.kind}${context} stopped with ${how.signal ?? how.code}`);
+  profiles.push(...server.profilePaths);
+}
+
 /** Sums over the server's processes (the cluster's replicas; one process otherwise). */
 const sumOver = (pids, read) => pids.reduce((n, pid) => n + read(pid), 0);
 
@@ -719,12 +726,9 @@ async function warmUp(server, phases) {
  * logs of its requests have expired (RUN_LOG_TTL_MS), so that work is inside it as it is
  * inside a long phase. (b-yield) is measured on Riser and the baseline only.
  */
-async function measureInterleaved(opts, kinds, profiles) {
+async function measureInterleaved(opts, plan, profiles) {
+  const kinds = [...new Set(plan.flatMap((p) => p.kinds))];
   const servers = [];
-  const plan = [
-    { key: 'b', kinds },
-    { key: 'y', kinds: kinds.filter((k) => k === 'riser' || k === 'baseline') },
-  ].filter((p) => opts.only.includes(p.key) && p.kinds.length >= 2);
   const rows = Object.fromEntries(plan.map((p) => [p.key, Object.fromEntries(p.kinds.map((k) => [k, []]))]));
   const speed = { start: speedIndex() };
   try {
@@ -745,14 +749,20 @@ async function measureInterleaved(opts, kinds, profiles) {
       }
     }
   } finally {
-    for (const server of servers) {
-      const how = await server.stop();
-      if (how.code !== 0) warn(`${server.kind} (interleaved) stopped with ${how.signal ?? how.code}`);
-      profiles.push(...server.profilePaths);
-    }
+    for (const server of servers) await stopServer(server, profiles, ' (interleaved)');
   }
   speed.end = speedIndex();
   return { rows, speed, rounds: opts.interleave, requests: INTERLEAVED_REQUESTS };
+}
+
+/** What the interleaved phase measures: (b) on every single-process kind run, (b-yield) on riser and baseline; empty when off. */
+function interleavePlan(opts) {
+  const kinds = INTERLEAVED_KINDS.filter((k) => opts.servers.includes(k));
+  if (opts.interleave === 0) return [];
+  return [
+    { key: 'b', kinds },
+    { key: 'y', kinds: kinds.filter((k) => k === 'riser' || k === 'baseline') },
+  ].filter((p) => opts.only.includes(p.key) && p.kinds.length >= 2);
 }
 
 /**
@@ -1411,9 +1421,7 @@ async function main() {
             await sleep(opts.quick ? 250 : 1000);
           }
         } finally {
-          const how = await server.stop();
-          if (how.code !== 0) warn(`${kind} stopped with ${how.signal ?? how.code}`);
-          profiles.push(...server.profilePaths);
+          await stopServer(server, profiles);
         }
       }
     }
@@ -1435,10 +1443,8 @@ async function main() {
     }
   }
 
-  const interleavedKinds = INTERLEAVED_KINDS.filter((k) => opts.servers.includes(k));
-  if (opts.interleave > 0 && (opts.only.includes('b') || opts.only.includes('y')) && interleavedKinds.length >= 2) {
-    results.interleaved = await measureInterleaved(opts, interleavedKinds, profiles);
-  }
+  const plan = interleavePlan(opts);
+  if (plan.length) results.interleaved = await measureInterleaved(opts, plan, profiles);
 
   const durationS = (Date.now() - started) / 1000;
   const table = buildTable(results, opts) + buildObservabilityTable(results, opts) + buildInterleavedTable(results, opts);
