@@ -672,14 +672,9 @@ const sumOver = (pids, read) => pids.reduce((n, pid) => n + read(pid), 0);
 /** The POST /chat/stream URL(s): request i goes to process i mod their number. */
 const streamUrls = (server) => (server.urls.length === 1 ? `${server.urls[0]}/chat/stream` : server.urls.map((u) => `${u}/chat/stream`));
 
-/** One measured phase against a running server: load, its CPU time and RSS (all its processes'), its Redis use. */
-async function measure(server, scenario, tailMs = CPU_TAIL_MS) {
-  const redisBefore = server.redis ? await redisSnapshot(server) : undefined;
-  const rssBefore = sumOver(server.pids, rssBytes);
-  const cpuBefore = sumOver(server.pids, cpuMs);
-  const clientBefore = process.cpuUsage();
-  const overflowsBefore = listenOverflows();
-  const { state, done } = startLoad({
+/** Starts a scenario's streams against a server (see startLoad). */
+function loadOn(server, scenario) {
+  return startLoad({
     url: streamUrls(server),
     headers: server.headers,
     body: body(scenario),
@@ -687,6 +682,16 @@ async function measure(server, scenario, tailMs = CPU_TAIL_MS) {
     requests: scenario.requests,
     expectedTokens: scenario.tokens,
   });
+}
+
+/** One measured phase against a running server: load, its CPU time and RSS (all its processes'), its Redis use. */
+async function measure(server, scenario, tailMs = CPU_TAIL_MS) {
+  const redisBefore = server.redis ? await redisSnapshot(server) : undefined;
+  const rssBefore = sumOver(server.pids, rssBytes);
+  const cpuBefore = sumOver(server.pids, cpuMs);
+  const clientBefore = process.cpuUsage();
+  const overflowsBefore = listenOverflows();
+  const { state, done } = loadOn(server, scenario);
   // RSS while every stream is open (each had a token, none finished), sampled every 100 ms.
   const openRss = [];
   let maxOpen = 0;
@@ -742,14 +747,7 @@ async function measure(server, scenario, tailMs = CPU_TAIL_MS) {
 
 async function warmUp(server, phases) {
   for (const phase of phases) {
-    const { done } = startLoad({
-      url: streamUrls(server),
-      headers: server.headers,
-      body: body(phase),
-      concurrency: phase.concurrency,
-      requests: phase.requests,
-      expectedTokens: phase.tokens,
-    });
+    const { done } = loadOn(server, phase);
     const { results } = await done;
     const s = summarizeStreams(results);
     if (s.errors || s.short) warn(`${server.kind} warm-up: ${s.errors} errors, ${s.short} short streams ${JSON.stringify(s.errorCodes)}`);
@@ -759,11 +757,11 @@ async function warmUp(server, phases) {
 /**
  * (b) and (b-yield) measured in turns: the servers all run at once (each on its own database,
  * the idle ones idle), each warmed up, then each serves ${INTERLEAVED_REQUESTS} requests of the scenario in
- * turn, the order reversed every other round (A B C D, D C B A, …). Sequential repeats put
+ * turn, the order reversed every other round (A B, B A, …). Sequential repeats put
  * minutes between two servers' phases; here a turn is seconds, and a drift of the machine's
  * speed over the rounds lands on every server alike. A turn's CPU window runs until the run
  * logs of its requests have expired (RUN_LOG_TTL_MS), so that work is inside it as it is
- * inside a long phase. (b-yield) is measured on Riser and the baseline only.
+ * inside a long phase.
  */
 async function measureInterleaved(opts, plan, profiles) {
   const kinds = [...new Set(plan.flatMap((p) => p.kinds))];
@@ -846,9 +844,7 @@ async function measureObserved(opts, profiles) {
 async function measureTogether(servers, scenario, tailMs) {
   const before = servers.map((s) => sumOver(s.pids, cpuMs));
   const t0 = performance.now();
-  const loads = servers.map((server) =>
-    startLoad({ url: streamUrls(server), headers: server.headers, body: body(scenario), concurrency: scenario.concurrency, requests: scenario.requests, expectedTokens: scenario.tokens }),
-  );
+  const loads = servers.map((server) => loadOn(server, scenario));
   const done = await Promise.all(loads.map((l) => l.done));
   await sleep(tailMs);
   const after = servers.map((s) => sumOver(s.pids, cpuMs));
@@ -869,28 +865,28 @@ function observedTotal(rows) {
 }
 
 /**
- * A variant against the mean of the two riser-bare processes (or against riser-bare alone when
- * the A/A one is missing): the ratio of the totals, and its spread over the windows.
+ * A variant's rows against the mean of `offs` (each a variant's rows, window by window): the
+ * ratio of the totals, and its spread over the windows.
  */
-function observedRatio(results, label) {
-  const O = results.observed;
-  const a = O?.rows[label] ?? [];
-  const offs = ['riser-bare', 'riser-bare′'].map((l) => O?.rows[l] ?? []).filter((r) => r.length);
+function sideBySideRatio(a, offs) {
+  offs = offs.filter((r) => r.length);
   if (!a.length || !offs.length) return { total: NaN, min: NaN, max: NaN };
-  const off = offs.reduce((n, r) => n + observedTotal(r), 0) / offs.length;
-  const perWindow = a.map((row, i) => row.cpuUsPerToken / (offs.reduce((n, r) => n + r[i].cpuUsPerToken, 0) / offs.length)).filter(Number.isFinite);
-  return { total: observedTotal(a) / off, min: Math.min(...perWindow), max: Math.max(...perWindow) };
+  const mean = (f) => offs.reduce((n, r) => n + f(r), 0) / offs.length;
+  const perWindow = a.map((row, i) => row.cpuUsPerToken / mean((r) => r[i].cpuUsPerToken)).filter(Number.isFinite);
+  return { total: observedTotal(a) / mean(observedTotal), min: Math.min(...perWindow), max: Math.max(...perWindow) };
 }
 
+/** A variant against the mean of the two riser-bare processes (riser-bare alone when the A/A one is missing). */
+const observedRatio = (results, label) => {
+  const rows = results.observed?.rows ?? {};
+  return sideBySideRatio(rows[label] ?? [], [rows['riser-bare'] ?? [], rows['riser-bare′'] ?? []]);
+};
+
 /** The A/A control: riser-bare ÷ riser-bare′ (NaN without both). */
-function observedAA(results) {
-  const O = results.observed;
-  const a = O?.rows['riser-bare'] ?? [];
-  const b = O?.rows['riser-bare′'] ?? [];
-  if (!a.length || !b.length) return { total: NaN, min: NaN, max: NaN };
-  const perWindow = a.map((row, i) => row.cpuUsPerToken / b[i].cpuUsPerToken).filter(Number.isFinite);
-  return { total: observedTotal(a) / observedTotal(b), min: Math.min(...perWindow), max: Math.max(...perWindow) };
-}
+const observedAA = (results) => {
+  const rows = results.observed?.rows ?? {};
+  return sideBySideRatio(rows['riser-bare'] ?? [], [rows['riser-bare′'] ?? []]);
+};
 
 function buildObservedTable(results) {
   const O = results.observed;
@@ -928,14 +924,11 @@ function buildObservedTable(results) {
   return lines.join('\n');
 }
 
-/** What the interleaved phase measures: (b) on every single-process kind run, (b-yield) on riser and baseline; empty when off. */
+/** What the interleaved phase measures: (b) and (b-yield) on riser and baseline; empty when off or either is not run. */
 function interleavePlan(opts) {
   const kinds = INTERLEAVED_KINDS.filter((k) => opts.servers.includes(k));
-  if (opts.interleave === 0) return [];
-  return [
-    { key: 'b', kinds },
-    { key: 'y', kinds: kinds.filter((k) => k === 'riser' || k === 'baseline') },
-  ].filter((p) => opts.only.includes(p.key) && p.kinds.length >= 2);
+  if (opts.interleave === 0 || kinds.length < 2) return [];
+  return ['b', 'y'].filter((key) => opts.only.includes(key)).map((key) => ({ key, kinds }));
 }
 
 /**
@@ -969,7 +962,7 @@ function buildInterleavedTable(results, opts) {
     '',
     '',
     `**Interleaved** (${scenarios.map((k) => `(${k})`).join(', ')}): ${kinds.join(', ')} running at once, each on its own database, measured in turns of ${I.requests} requests ` +
-      `(the scenario's concurrency and tokens), ${I.rounds} rounds per scenario, the order reversed every other round; (y) on riser and baseline only; ` +
+      `(the scenario's concurrency and tokens), ${I.rounds} rounds per scenario, the order reversed every other round; ` +
       `each turn's CPU window ends ${(RUN_LOG_TTL_MS + 500) / 1000} s after its last stream (its run logs expired). ` +
       `Machine speed ${fmtNum(I.speed.start, 0)} before, ${fmtNum(I.speed.end, 0)} after. Values: all rounds' CPU ÷ all rounds' tokens; ratios: of those totals (min–max of the rounds' own ratios).`,
     '',
@@ -986,8 +979,6 @@ function buildInterleavedTable(results, opts) {
   const pairs = [
     ['b', 'riser', 'baseline', '(b) Riser ÷ baseline'],
     ['y', 'riser', 'baseline', '(y) Riser ÷ baseline'],
-    ['b', 'riser', 'riser-bare', '(b) metrics on ÷ off'],
-    ['b', 'riser-traced', 'riser-bare', '(b) tracing on ÷ off'],
   ].filter(([k, a, b]) => I.rows[k]?.[a] && I.rows[k]?.[b]);
   if (pairs.length) {
     lines.push('', `| ratio | CPU µs per token | token frames/s |`, '|---|---:|---:|');
