@@ -6,7 +6,8 @@ import { runLifecycleFunctions } from './004-run-lifecycle-functions.js';
 import { delayedRuns } from './005-delayed-runs.js';
 import { attemptsAndClaims } from './006-attempts-and-claims.js';
 import { assistantsStoreCrons } from './008-assistants-store-crons.js';
+import { activeRunsByTenant } from './009-active-runs-by-tenant.js';
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions, delayedRuns, attemptsAndClaims, assistantsStoreCrons];
+export const MIGRATIONS: readonly Migration[] = [threadsAndRuns, approvals, runLeases, runLifecycleFunctions, delayedRuns, attemptsAndClaims, assistantsStoreCrons, activeRunsByTenant];
 export type { Migration };

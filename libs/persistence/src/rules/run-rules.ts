@@ -43,8 +43,10 @@ $fn$;
 -- run with 'enqueue', or due later), marks the thread busy and, for a new message, cancels
 -- the interrupts it goes past. Any pending or running run keeps a thread busy.
 -- A tenant may have at most p_max_active runs pending or running (0: no cap); runs paused at
--- an interrupt do not count. Admissions of one tenant take turns on an advisory lock, so
--- concurrent ones on different threads cannot both take the last place.
+-- an interrupt do not count. Far below the cap, admissions of a tenant share its advisory
+-- lock and do not wait for each other: those not yet committed are at most max_connections,
+-- so they cannot pass the cap together. Near it, each takes the lock alone, after the sharing
+-- ones committed, so concurrent ones on different threads cannot both take the last place.
 -- outcome: admitted | not_found | forbidden | busy (run = {run_id} of the active run) | too_many_runs.
 CREATE FUNCTION riser_rules.admit_run(
   p_thread_id text, p_owner_sub text, p_tenant text, p_is_approver boolean, p_intent text,
@@ -59,6 +61,7 @@ DECLARE
   base text;
   busy_with uuid;
   runs_now boolean;
+  active integer;
 BEGIN
   INSERT INTO riser.threads (thread_id, owner_sub, tenant, metadata)
     VALUES (p_thread_id, p_owner_sub, p_tenant, coalesce(p_thread_metadata, '{}'::jsonb))
@@ -82,8 +85,26 @@ BEGIN
     RETURN;
   END IF;
   IF coalesce(p_max_active, 0) > 0 THEN
-    PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
-    IF (SELECT count(*) FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')) >= p_max_active THEN
+    -- Counted no further than the cap, by the tenant's index (migration 9): an index scan
+    -- marks the entries of runs that have ended as dead, so admissions do not revisit them.
+    BEGIN
+      IF p_max_active <= current_setting('max_connections')::integer THEN
+        RAISE SQLSTATE 'RS001';
+      END IF;
+      PERFORM pg_advisory_xact_lock_shared(hashtext('riser.tenant:' || p_tenant));
+      active := (SELECT count(*) FROM (SELECT 1 FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')
+                                       LIMIT p_max_active) a);
+      IF active + current_setting('max_connections')::integer > p_max_active THEN
+        RAISE SQLSTATE 'RS001';
+      END IF;
+    EXCEPTION WHEN SQLSTATE 'RS001' THEN
+      -- Near the cap: the shared lock went with the block; wait for the admissions holding it
+      -- to commit, and keep new ones out while counting.
+      PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
+      active := (SELECT count(*) FROM (SELECT 1 FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')
+                                       LIMIT p_max_active) a);
+    END;
+    IF active >= p_max_active THEN
       -- The thread a first message would have created is not kept.
       DELETE FROM riser.threads d WHERE d.thread_id = p_thread_id
         AND NOT EXISTS (SELECT 1 FROM riser.runs y WHERE y.thread_id = p_thread_id) AND d.created_at = now();
