@@ -36,6 +36,7 @@ export const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DB_POOL_MAX: int(1, 1000).default(10),
+  DB_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   EMBEDDED_PG_PORT: port.optional(),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -111,6 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       dataDir: resolve(dataDir, 'postgres'),
       embeddedPort: env.EMBEDDED_PG_PORT,
       poolMax: env.DB_POOL_MAX,
+      preparedStatements: env.DB_PREPARED_STATEMENTS === 'true',
     },
     auth: {
       secret: env.JWT_SECRET ?? (usesDevSecret ? loadOrCreateDevSecret(dataDir) : undefined),

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { EmbeddedPostgres } from './embedded/embedded-postgres.js';
 import { migrate } from './migrator.js';
+import { PreparingClient } from './prepared-statements.js';
 import type { PersistenceOptions } from './persistence.options.js';
 
 /** A pool, a client in a transaction, or the Database itself. */
@@ -39,7 +40,12 @@ export class Database implements OnApplicationShutdown {
       url = await embedded.start();
       logger.log(`embedded Postgres started (data in ${embedded.location})`);
     }
-    const pool = new pg.Pool({ connectionString: url, max: options.poolMax, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolMax,
+      connectionTimeoutMillis: 10_000,
+      ...(options.preparedStatements !== false && { Client: PreparingClient }),
+    });
     // An idle client that loses its server must not crash the process.
     pool.on('error', (err) => logger.warn(`idle Postgres client error: ${err.message}`));
     try {

@@ -6,6 +6,11 @@ export interface PersistenceOptions {
   /** Port for the embedded Postgres; a free one below the ephemeral range when absent. */
   embeddedPort?: number;
   poolMax: number;
+  /**
+   * Prepare each parameterised statement once per connection (false behind a pooler that
+   * cannot keep prepared statements, such as PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 export const PERSISTENCE_OPTIONS = Symbol('riser:persistence-options');
