@@ -1,5 +1,5 @@
-import fastifyHelmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from 'helmet';
 
 /**
  * Security headers fit for an API that serves no HTML: `nosniff`; framing refused twice
@@ -23,7 +23,12 @@ export const HELMET_OPTIONS = {
   originAgentCluster: false,
 } as const;
 
-/** On every Fastify answer, JSON and SSE alike; Socket.IO's HTTP answers get them in RiserIoAdapter. */
+/**
+ * On every Fastify answer, JSON and SSE alike; Socket.IO's HTTP answers get them in
+ * RiserIoAdapter. Helmet is built once here: @fastify/helmet builds it again (and parses the
+ * CSP directives again) for every request, in two async hooks, for headers that never change.
+ */
 export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
-  await app.register(fastifyHelmet, { global: true, ...HELMET_OPTIONS });
+  const setHeaders = helmet(HELMET_OPTIONS);
+  app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => setHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
 }
