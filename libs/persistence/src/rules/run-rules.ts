@@ -37,6 +37,14 @@ LANGUAGE sql AS $fn$
    WHERE thread_id = p_thread_id
 $fn$;
 
+-- A tenant's runs pending or running, counted no further than p_cap, by its index (migration
+-- 9): an index scan marks the entries of runs that have ended as dead as it passes them, so
+-- the next admission does not visit them again.
+CREATE FUNCTION riser_rules.active_runs(p_tenant text, p_cap integer) RETURNS integer
+LANGUAGE sql STABLE AS $fn$
+  SELECT count(*)::integer FROM (SELECT 1 FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running') LIMIT p_cap) a
+$fn$;
+
 -- Admits a run onto its thread: creates the thread for the caller on first use, checks who
 -- may do what (write: the owner; decide: the owner or an approver of its tenant), inserts
 -- the run as running (executed by p_worker) or pending (queued behind the thread's active
@@ -85,15 +93,12 @@ BEGIN
     RETURN;
   END IF;
   IF coalesce(p_max_active, 0) > 0 THEN
-    -- Counted no further than the cap, by the tenant's index (migration 9): an index scan
-    -- marks the entries of runs that have ended as dead, so admissions do not revisit them.
     BEGIN
       IF p_max_active <= current_setting('max_connections')::integer THEN
         RAISE SQLSTATE 'RS001';
       END IF;
       PERFORM pg_advisory_xact_lock_shared(hashtext('riser.tenant:' || p_tenant));
-      active := (SELECT count(*) FROM (SELECT 1 FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')
-                                       LIMIT p_max_active) a);
+      active := riser_rules.active_runs(p_tenant, p_max_active);
       IF active + current_setting('max_connections')::integer > p_max_active THEN
         RAISE SQLSTATE 'RS001';
       END IF;
@@ -101,8 +106,7 @@ BEGIN
       -- Near the cap: the shared lock went with the block; wait for the admissions holding it
       -- to commit, and keep new ones out while counting.
       PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
-      active := (SELECT count(*) FROM (SELECT 1 FROM riser.runs x WHERE x.tenant = p_tenant AND x.status IN ('pending', 'running')
-                                       LIMIT p_max_active) a);
+      active := riser_rules.active_runs(p_tenant, p_max_active);
     END;
     IF active >= p_max_active THEN
       -- The thread a first message would have created is not kept.
