@@ -38,7 +38,7 @@ export async function createApp(config: RiserConfig, logger: Logger = createRoot
     abortOnError: false,
   });
   configureApp(app, config);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await registerRateLimit(app, config, logger);
   await app.init();
   restrictBodyParsers(app);

@@ -28,7 +28,7 @@ export const HELMET_OPTIONS = {
  * RiserIoAdapter. Helmet is built once here: @fastify/helmet builds it again (and parses the
  * CSP directives again) for every request, in two async hooks, for headers that never change.
  */
-export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
+export function registerSecurityHeaders(app: NestFastifyApplication): void {
   const setHeaders = helmet(HELMET_OPTIONS);
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => setHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
 }

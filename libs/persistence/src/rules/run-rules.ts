@@ -70,6 +70,9 @@ DECLARE
   busy_with uuid;
   runs_now boolean;
   active integer;
+  -- Admissions that may be uncommitted at once: one per server connection at most.
+  uncommitted integer;
+  tenant_lock integer;
 BEGIN
   INSERT INTO riser.threads (thread_id, owner_sub, tenant, metadata)
     VALUES (p_thread_id, p_owner_sub, p_tenant, coalesce(p_thread_metadata, '{}'::jsonb))
@@ -93,19 +96,21 @@ BEGIN
     RETURN;
   END IF;
   IF coalesce(p_max_active, 0) > 0 THEN
+    tenant_lock := hashtext('riser.tenant:' || p_tenant);
+    uncommitted := current_setting('max_connections')::integer;
     BEGIN
-      IF p_max_active <= current_setting('max_connections')::integer THEN
+      IF p_max_active <= uncommitted THEN
         RAISE SQLSTATE 'RS001';
       END IF;
-      PERFORM pg_advisory_xact_lock_shared(hashtext('riser.tenant:' || p_tenant));
+      PERFORM pg_advisory_xact_lock_shared(tenant_lock);
       active := riser_rules.active_runs(p_tenant, p_max_active);
-      IF active + current_setting('max_connections')::integer > p_max_active THEN
+      IF active + uncommitted > p_max_active THEN
         RAISE SQLSTATE 'RS001';
       END IF;
     EXCEPTION WHEN SQLSTATE 'RS001' THEN
       -- Near the cap: the shared lock went with the block; wait for the admissions holding it
       -- to commit, and keep new ones out while counting.
-      PERFORM pg_advisory_xact_lock(hashtext('riser.tenant:' || p_tenant));
+      PERFORM pg_advisory_xact_lock(tenant_lock);
       active := riser_rules.active_runs(p_tenant, p_max_active);
     END;
     IF active >= p_max_active THEN
