@@ -82,6 +82,9 @@ const SCENARIOS = {
   y: { title: '(b-yield) C=50, 500 requests × 200 tokens, a token per macrotask', concurrency: 50, requests: 500, tokens: 200, delay: 0, yieldEach: true },
   c: { title: '(c) C=100, 200 requests × 100 tokens, 20 ms/token', concurrency: 100, requests: 200, tokens: 100, delay: 20 },
   d: { title: '(d) 1,000 open streams × 10 tokens, 1 token/s', concurrency: 1000, requests: 1000, tokens: 10, delay: 1000 },
+  // A run's own cost: one token each, so "CPU µs per token" is CPU per run. With (b) it splits
+  // (b)'s cost into what each run costs and what each further token costs (see splitOfB).
+  r: { title: '(r) C=10, 1,000 runs × 1 token, 0 ms (CPU per token = per run)', concurrency: 10, requests: 1000, tokens: 1, delay: 0 },
 };
 const QUICK = {
   a: { title: '(a) 1 stream × 2,000 tokens, 0 ms (5 in a row)', requests: 5 },
@@ -89,6 +92,7 @@ const QUICK = {
   y: { title: '(b-yield) C=50, 100 requests × 200 tokens, a token per macrotask', requests: 100 },
   c: { title: '(c) C=100, 100 requests × 100 tokens, 20 ms/token', requests: 100 },
   d: { title: '(d) 200 open streams × 5 tokens, 1 token/s', concurrency: 200, requests: 200, tokens: 5 },
+  r: { title: '(r) C=10, 300 runs × 1 token, 0 ms (CPU per token = per run)', requests: 300 },
 };
 /** Enough for the JIT to settle: (a) measured right after a short warm-up costs up to 2× more CPU. */
 const WARMUP = [
@@ -99,7 +103,7 @@ const QUICK_WARMUP = [
   { concurrency: 10, requests: 40, tokens: 200, delay: 0 },
   { concurrency: 1, requests: 3, tokens: 2000, delay: 0 },
 ];
-const SHOW_ORDER = ['a', 'b', 'y', 'c', 'd'];
+const SHOW_ORDER = ['a', 'b', 'y', 'c', 'r', 'd'];
 const SERVER_KINDS = ['riser', 'riser-bare', 'riser-traced', 'baseline', 'cluster', 'inprocess'];
 /**
  * Riser as users run it (`riser`: metrics on, scraped as the shipped Prometheus does) and with tracing on, each
@@ -126,15 +130,15 @@ const OBSERVE_AA_TOLERANCE = 0.02;
 /** Requests per turn of the interleaved (b) and (b-yield) (their concurrency and tokens are the scenario's). */
 const INTERLEAVED_REQUESTS = 250;
 /** The in-process floor has no connections to hold open: it runs the CPU scenarios. */
-const INPROCESS_SCENARIOS = ['a', 'b', 'y', 'c'];
+const INPROCESS_SCENARIOS = ['a', 'b', 'y', 'c', 'r'];
 
 const USAGE = `usage: npm run bench -- [options]
 
   --quick              short version (under 2 minutes): fewer requests, 2 repeats (the in-process
                        floors once), (d) at 200 streams on a cold process
   --only a,b           run only these scenarios (a: 1×2000 tokens, b: C=50 × 200 tokens,
-                       y: b with a token per macrotask, c: C=100 at 20 ms/token, d: 1,000 open
-                       streams at 1 token/s)
+                       y: b with a token per macrotask, c: C=100 at 20 ms/token, r: C=10 runs
+                       of one token (a run's own cost), d: 1,000 open streams at 1 token/s)
   --repeats N          repeats per scenario (default 3; --quick: 2)
   --servers LIST       any of riser,riser-bare,riser-traced,baseline,cluster,inprocess (default:
                        all); riser runs as users run it, its metrics port on and scraped at the
@@ -192,7 +196,7 @@ function parseArgs(argv) {
           .split(',')
           .map((s) => s.trim().toLowerCase())
           .filter(Boolean);
-        for (const s of opts.only) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (a, b, y, c, d)`);
+        for (const s of opts.only) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (a, b, y, c, r, d)`);
         break;
       case '--repeats':
         opts.repeats = Number(value());
@@ -1188,6 +1192,31 @@ function buildObservabilityTable(results, opts) {
   return lines.join('\n');
 }
 
+/**
+ * (b)'s CPU split in two with (r): a run's own cost (r's CPU per run, C=10) and the cost of each
+ * token after the first, ((b) per run − (r)) ÷ (tokens − 1). Medians over repeats; (b) at C=50
+ * and (r) at C=10, so the split is an estimate. Not a target: it says which of the two a ratio
+ * in (b) comes from.
+ */
+function splitOfB(results, opts) {
+  if (!opts.only.includes('b') || !opts.only.includes('r')) return [];
+  const tokens = opts.scenarios.b.tokens;
+  const rows = [
+    ['Riser', results.riser],
+    ['baseline', results.baseline],
+    ['in-process (handler)', results.inhandler],
+  ].filter(([, set]) => set.b?.length && set.r?.length);
+  if (!rows.length) return [];
+  const out = [`Split of (b) (not a target): CPU per run from (r), and per token after a run's first, ((b) per run − (r)) ÷ ${tokens - 1}:`, ''];
+  out.push('| server | CPU ms per run (r) | CPU µs per further token | (b) CPU ms per run |', '|---|---:|---:|---:|');
+  for (const [label, set] of rows) {
+    const perRun = medianOf(set.r, 'cpuUsPerToken');
+    const perRunB = medianOf(set.b, 'cpuUsPerToken') * tokens;
+    out.push(`| ${label} | ${fmtNum(perRun / 1000, 2)} | ${fmtNum((perRunB - perRun) / (tokens - 1), 1)} | ${fmtNum(perRunB / 1000, 2)} |`);
+  }
+  return out;
+}
+
 function evaluateTargets(results, opts) {
   const R = results.riser;
   const B = results.baseline;
@@ -1400,7 +1429,7 @@ function scenarioLine(sc) {
   return `(${sc.key}) C=${sc.concurrency}, ${sc.requests} requests × ${sc.tokens} tokens, ${sc.yieldEach ? 'a macrotask' : `${sc.delay} ms`} between tokens`;
 }
 
-function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, durationS, notes, argv, speed }) {
+function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, split, durationS, notes, argv, speed }) {
   const mode = opts.quick ? 'quick' : 'full';
   const out = [];
   out.push(`### Run ${machine.date} — ${mode} — ${machine.commit}`);
@@ -1442,6 +1471,7 @@ function renderRun({ opts, machine, pgVersion, redisVersion, table, targets, dur
   out.push('');
   for (const t of targets) out.push(`- **${t.status}** — ${t.text}: ${t.detail}`);
   out.push('');
+  if (split.length) out.push(...split, '');
   return out.join('\n');
 }
 
@@ -1557,7 +1587,7 @@ async function main() {
   if (opts.only.includes('d')) {
     groups.push(opts.quick ? { keys: ['d'], warmup: [], settleMs: 250 } : { keys: ['d'], warmup: QUICK_WARMUP, settleMs: RUN_LOG_TTL_MS + 500 });
   }
-  const cpuKeys = ['a', 'b', 'y', 'c'].filter((k) => opts.only.includes(k));
+  const cpuKeys = ['a', 'b', 'y', 'c', 'r'].filter((k) => opts.only.includes(k));
   if (cpuKeys.length) groups.push({ keys: cpuKeys, warmup: opts.warmup, settleMs: 500 });
   const profiles = [];
 
@@ -1623,9 +1653,10 @@ async function main() {
   const durationS = (Date.now() - started) / 1000;
   const table = buildTable(results, opts) + buildObservabilityTable(results, opts) + buildInterleavedTable(results, opts) + buildObservedTable(results);
   const targets = evaluateTargets(results, opts);
+  const split = splitOfB(results, opts);
   if (jestSeen || jestRunning()) notes.push('a Jest process was running during the bench (seen at a server start or at the end): numbers are disturbed');
   const speed = { start: speedStart, end: speedIndex() };
-  const runText = renderRun({ opts, machine, pgVersion, redisVersion, table, targets, durationS, notes, argv, speed });
+  const runText = renderRun({ opts, machine, pgVersion, redisVersion, table, targets, split, durationS, notes, argv, speed });
   process.stdout.write(`\n${runText}\n`);
   mkdirSync(OUT, { recursive: true });
   writeFileSync(resolve(OUT, 'last-run.json'), `${JSON.stringify({ machine, opts, results }, null, 1)}\n`);
