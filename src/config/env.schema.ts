@@ -35,7 +35,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
-  DB_POOL_MAX: int(1, 1000).default(10),
+  // 2 at least: the checkpointer's setup holds a connection (its lock) while it runs on another.
+  DB_POOL_MAX: int(2, 1000).default(10),
+  DB_POOL_WAIT_MS: int(1, 600_000).default(10_000),
   DB_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   EMBEDDED_PG_PORT: port.optional(),
 

@@ -36,6 +36,9 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ PORT: 'abc' }, 'PORT'],
     [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX'],
+    // One connection deadlocks the checkpointer's setup (it holds one while it runs on another).
+    [{ DB_POOL_MAX: '1' }, 'DB_POOL_MAX'],
+    [{ DB_POOL_WAIT_MS: '0' }, 'DB_POOL_WAIT_MS'],
     [{ JWT_JWKS_URI: 'not a url' }, 'JWT_JWKS_URI'],
     [{ JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS'],
     [{ JWT_SECRET: 'x'.repeat(40), JWT_JWKS_URI: 'https://idp.test/jwks' }, 'JWT_SECRET and JWT_JWKS_URI'],

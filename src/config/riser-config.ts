@@ -111,6 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RiserConfig
       dataDir: resolve(dataDir, 'postgres'),
       embeddedPort: env.EMBEDDED_PG_PORT,
       poolMax: env.DB_POOL_MAX,
+      poolWaitMs: env.DB_POOL_WAIT_MS,
       preparedStatements: env.DB_PREPARED_STATEMENTS === 'true',
     },
     auth: {

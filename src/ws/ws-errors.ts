@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import { AuthError } from '@riser/auth';
+import { isDatabaseUnavailable } from '@riser/persistence';
 import { RunError, RunErrorCode } from '@riser/run-core';
+import { DATABASE_UNAVAILABLE } from '../http/errors/error-body.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.guard.js';
 
 export interface WsErrorBody {
@@ -38,5 +40,6 @@ export function toWsError(exception: unknown, invalidCode = 'invalid_payload'): 
     const code = exception.code === RunErrorCode.invalidRequest ? invalidCode : exception.code;
     return { ...exception.details, code, message: exception.message };
   }
+  if (isDatabaseUnavailable(exception)) return { code: DATABASE_UNAVAILABLE.error, message: DATABASE_UNAVAILABLE.message };
   return { code: 'internal', message: 'internal error' };
 }

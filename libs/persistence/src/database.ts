@@ -43,7 +43,7 @@ export class Database implements OnApplicationShutdown {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolMax,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.poolWaitMs ?? 10_000,
       ...(options.preparedStatements !== false && { Client: PreparingClient }),
     });
     // An idle client that loses its server must not crash the process.

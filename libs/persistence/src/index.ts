@@ -1,6 +1,7 @@
 export { PersistenceModule, type PersistenceModuleAsyncOptions } from './persistence.module.js';
 export { PERSISTENCE_OPTIONS, type PersistenceOptions } from './persistence.options.js';
 export { Database, type Queryable } from './database.js';
+export { isDatabaseUnavailable } from './database-errors.js';
 export { ThreadStore, type ThreadFilter } from './thread.store.js';
 export { ApprovalStore } from './approval.store.js';
 export { CheckpointStore } from './checkpoint.store.js';

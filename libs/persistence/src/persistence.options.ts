@@ -7,6 +7,11 @@ export interface PersistenceOptions {
   embeddedPort?: number;
   poolMax: number;
   /**
+   * How long a query waits for a free connection of the pool (or for a new one to connect)
+   * before it fails (an error `isDatabaseUnavailable` recognises).
+   */
+  poolWaitMs?: number;
+  /**
    * Prepare each parameterised statement once per connection (false behind a pooler that
    * cannot keep prepared statements, such as PgBouncer in transaction mode before 1.21).
    */

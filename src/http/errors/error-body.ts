@@ -49,3 +49,13 @@ export const CODE_OF_STATUS: Record<number, string> = {
   429: 'too_many_requests',
   503: 'unavailable',
 };
+
+/**
+ * The answer (503) when the database cannot be reached right now: no free connection within
+ * DB_POOL_WAIT_MS, or the server refused or cut the connection. The same object every time, so
+ * the filter can tell it apart to log it.
+ */
+export const DATABASE_UNAVAILABLE: ErrorBody = Object.freeze({
+  error: RunErrorCode.unavailable,
+  message: 'the database is not answering right now; retry shortly',
+});

@@ -1,11 +1,12 @@
 import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from '@riser/persistence';
 import { RunError } from '@riser/run-core';
 import { RISER_CONFIG, type RiserConfig } from '../../config/riser-config.js';
 import { refusalReason } from '../../metrics/auth-refusal.js';
 import { RiserMetrics } from '../../metrics/riser-metrics.js';
 import { drainRequest } from './drain-request.js';
-import { CODE_OF_STATUS, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
+import { CODE_OF_STATUS, DATABASE_UNAVAILABLE, STATUS_OF_CODE, type ErrorBody } from './error-body.js';
 
 /**
  * Turns every error of an HTTP request into a status and a JSON `{error, message}`: typed
@@ -31,6 +32,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const { status, body } = toHttpError(exception);
     if (status === 401 && body.error === 'unauthorized') this.metrics?.authRefusals.inc({ reason: refusalReason(body.message) });
     if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception : String(exception));
+    else if (body === DATABASE_UNAVAILABLE) this.logger.warn(`database unavailable: ${(exception as Error).message}`);
     if (reply.sent || reply.raw.headersSent) {
       // An SSE stream already answered 200: nothing more can be sent as an HTTP error.
       reply.raw.destroy();
@@ -74,6 +76,7 @@ export function toHttpError(exception: unknown): { status: number; body: ErrorBo
   if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { status: fastify.statusCode, body: fastifyErrorBody(fastify.statusCode, fastify.code, fastify.message) };
   }
+  if (isDatabaseUnavailable(exception)) return { status: 503, body: DATABASE_UNAVAILABLE };
   return { status: 500, body: { error: 'internal', message: 'internal server error' } };
 }
 
