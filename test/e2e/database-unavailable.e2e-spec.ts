@@ -62,3 +62,53 @@ describe('DB_POOL_WAIT_MS: no free database connection in time', () => {
     expect(frameData(await again.collect()).pop()).toBe('[DONE]');
   });
 });
+
+// A run whose checkpoint write finds no connection in time fails; its end is recorded once the
+// database answers again (its clients get `end` only then), so its thread is not left busy.
+describe('DB_POOL_WAIT_MS: no connection for a run under way', () => {
+  let riser: RiserTestApp;
+  let locker: pg.Client;
+  beforeAll(async () => {
+    riser = await startRiser({ env: { DB_POOL_MAX: '2', DB_POOL_WAIT_MS: '300', DEMO_TOKEN_DELAY_MS: '40' } });
+    locker = new pg.Client({ connectionString: riser.databaseUrl });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end().catch(() => undefined);
+    await riser?.destroy();
+  });
+
+  it('ends the run once the database answers, then frees its thread', async () => {
+    const alice = riser.token('alice');
+    const run = await openSse(`${riser.url}/chat/stream`, { headers: bearer(alice), body: { message: 'hello there', thread_id: 'away' } });
+    expect(run.status).toBe(200);
+    const frames = run.frames();
+    const next = async () => {
+      const { value } = await frames.next();
+      return value?.data === undefined ? undefined : value.data === '[DONE]' ? '[DONE]' : JSON.parse(value.data);
+    };
+    expect(await next()).toHaveProperty('run_id');
+    expect(await next()).toHaveProperty('content');
+    // While it streams, two admissions held on a table lock take both pool connections: the
+    // run's checkpoint write at the end of its node waits 300 ms for one, and fails.
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE riser.threads IN ACCESS EXCLUSIVE MODE');
+    const held = ['held-1', 'held-2'].map((thread_id) => openSse(`${riser.url}/chat/stream`, { headers: bearer(alice), body: { message: 'wait', thread_id } }));
+    let frame: unknown;
+    do frame = await next();
+    while (frame && typeof frame === 'object' && 'content' in frame);
+    expect(frame).toEqual({ error: 'graph_error', message: 'Error: timeout exceeded when trying to connect' });
+    // Its end cannot be recorded yet: no `end` meanwhile.
+    const done = next();
+    const early = await Promise.race([done.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('open'), 1_000))]);
+    expect(early).toBe('open');
+
+    await locker.query('ROLLBACK');
+    expect(await done).toBe('[DONE]');
+    expect(await queryDb(riser.databaseUrl, `SELECT status, error_code FROM riser.runs WHERE thread_id = 'away'`)).toEqual([{ status: 'error', error_code: 'graph_error' }]);
+    for (const h of await Promise.all(held)) expect(frameData(await h.collect()).pop()).toBe('[DONE]');
+    const again = await openSse(`${riser.url}/chat/stream`, { headers: bearer(alice), body: { message: 'again', thread_id: 'away' } });
+    expect(again.status).toBe(200);
+    expect(frameData(await again.collect()).pop()).toBe('[DONE]');
+  });
+});

@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CheckpointStore, RunStore } from '@riser/persistence';
+import { CheckpointStore, isDatabaseUnavailable, RunStore, type RunEnding } from '@riser/persistence';
 import { RunLogs } from './cluster/run-logs.js';
 import { RunSignals } from './cluster/run-signals.js';
 import { RunCoreEvents } from './run-core.events.js';
 import { RUN_CORE_OPTIONS, type RunCoreOptions } from './run-core.options.js';
 import type { RunExecution } from './run-execution.js';
 import type { RunOutcome } from './run-executor.js';
+
+/** While the database cannot be reached, the end of a run is tried again this often (doubling up to the cap). */
+const END_RETRY_FIRST_MS = 250;
+const END_RETRY_MAX_MS = 1_000;
 
 /**
  * How an attempt at a run ends. The run's end is recorded only by the attempt that holds it
@@ -33,19 +37,19 @@ export class RunCompletion {
     if (run.stopReason === 'rollback') await this.rollBack(run);
     let ended = true;
     let runsPending = true;
-    try {
-      const result = await this.runs.finish(run.runId, {
-        status: outcome.status,
-        error: outcome.error,
-        lastSeq: run.log.lastSeq + 1,
-        interrupts: outcome.interrupts.map((i) => ({ id: i.id, value: i.value })),
-        fence: { boot: this.options.worker.boot, attempt: run.attempt },
-      });
+    const result = await this.recordEnd(run, {
+      status: outcome.status,
+      error: outcome.error,
+      lastSeq: run.log.lastSeq + 1,
+      interrupts: outcome.interrupts.map((i) => ({ id: i.id, value: i.value })),
+      fence: { boot: this.options.worker.boot, attempt: run.attempt },
+    });
+    // Handed back (shutdown) while the database was away: the next holder ends it.
+    if (!result && run.letGo) return this.letGo(run);
+    if (result) {
       ended = result.ended;
       runsPending = result.runsPending;
       for (const approval of result.approvals) this.events.requested(result.threadOwner ?? run.owner, approval);
-    } catch (err) {
-      this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
     }
     if (!ended) {
       // Another attempt holds the run now: it writes the end, not this one.
@@ -63,6 +67,31 @@ export class RunCompletion {
     // The thread (and a tenant's slot) is free: claim only when a run waits (one query less per
     // run otherwise). One admitted while this run ended notes itself; the claim timer backs both.
     if (runsPending) this.signals.notify({ kind: 'runs.claimable' });
+  }
+
+  /**
+   * Records the run's end. While the database cannot be reached, tries again until it answers
+   * (or the run is let go): a run whose end went unrecorded would keep its thread busy, and its
+   * clients wait for `end` meanwhile, as `end` comes after the database knows. Any other failure
+   * is logged and the run ends here regardless (undefined).
+   */
+  private async recordEnd(run: RunExecution, ending: RunEnding): Promise<Awaited<ReturnType<RunStore['finish']>> | undefined> {
+    for (let delay = END_RETRY_FIRST_MS, warned = false; ; delay = Math.min(delay * 2, END_RETRY_MAX_MS)) {
+      try {
+        return await this.runs.finish(run.runId, ending);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) {
+          this.logger.error({ msg: 'could not record the end of a run', run_id: run.runId, err: (err as Error).message });
+          return undefined;
+        }
+        if (!warned) {
+          warned = true;
+          this.logger.warn({ msg: 'the database is unavailable: the end of the run is recorded once it answers', run_id: run.runId, err: (err as Error).message });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (run.letGo) return undefined;
+    }
   }
 
   /** This attempt stops here; the run goes on elsewhere (fenced) or is resumed elsewhere (handed back). */
