@@ -1098,7 +1098,8 @@ const METRICS = [
   { key: 'listenOverflows', label: 'connections dropped by a full listen queue (client retries SYN after 1 s)', digits: 0, only: ['d'] },
   { key: 'serverCpuPct', label: 'server CPU, % of one core', digits: 0 },
   { key: 'clientCpuPct', label: 'load generator CPU, % of one core', digits: 0 },
-  { key: 'redisRoundTripsPerRun', label: 'Redis round trips per run (sent by the replicas; a pipeline = 1)', digits: 1, cluster: true },
+  { key: 'redisSentPerRun', label: 'Redis commands per run, as the replicas send them', digits: 1, cluster: true },
+  { key: 'redisRoundTripsPerRun', label: 'Redis round trips per run (sent by the replicas; a pipeline = 1, including commands of other runs sent with them)', digits: 1, cluster: true },
   { key: 'redisServerCommandsPerRun', label: 'Redis commands per run, as Redis counts them (incl. those run inside scripts)', digits: 1, cluster: true },
   { key: 'redisCpuUsPerToken', label: 'Redis server CPU µs per token (not in "CPU µs per token")', digits: 1, cluster: true },
 ];
@@ -1371,16 +1372,18 @@ function evaluateTargets(results, opts) {
     );
   }
   {
-    const a = m(C, 'a', 'redisRoundTripsPerRun');
-    const b = m(C, 'b', 'redisRoundTripsPerRun');
+    // Judged on the commands the replicas send per run: round trips also count how many runs'
+    // commands ioredis sent together, which (b)'s 50 concurrent runs do and (a)'s one does not.
+    const a = m(C, 'a', 'redisSentPerRun');
+    const b = m(C, 'b', 'redisSentPerRun');
     const r = a / b;
     const tokens = opts.scenarios.a.tokens / opts.scenarios.b.tokens;
     add(
-      `cluster: Redis round trips per run independent of tokens: (a) ${fmtNum(opts.scenarios.a.tokens, 0)}-token runs ≤ 2 × (b) ${fmtNum(opts.scenarios.b.tokens, 0)}-token runs (${tokens}× the tokens)`,
+      `cluster: Redis commands per run independent of tokens: (a) ${fmtNum(opts.scenarios.a.tokens, 0)}-token runs ≤ 2 × (b) ${fmtNum(opts.scenarios.b.tokens, 0)}-token runs (${tokens}× the tokens)`,
       has('a') && has('b'),
       r,
       r <= 2,
-      `${f(a)} vs ${f(b)} round trips per run, (a) ÷ (b) ${x(r)}; as Redis counts commands (scripts' inner ones included): ${f(m(C, 'a', 'redisServerCommandsPerRun'))} vs ${f(m(C, 'b', 'redisServerCommandsPerRun'))}`,
+      `${f(a)} vs ${f(b)} commands sent per run, (a) ÷ (b) ${x(r)}; round trips ${f(m(C, 'a', 'redisRoundTripsPerRun'))} vs ${f(m(C, 'b', 'redisRoundTripsPerRun'))} ((b)'s runs share pipelines); as Redis counts commands (scripts' inner ones included): ${f(m(C, 'a', 'redisServerCommandsPerRun'))} vs ${f(m(C, 'b', 'redisServerCommandsPerRun'))}`,
     );
   }
   return targets;
