@@ -4,14 +4,13 @@ import { queryDb } from '../support/db.js';
 import { startRiser, type RiserTestApp } from '../support/riser.js';
 import { until } from '../support/wait.js';
 
-// DB_POOL_WAIT_MS: a request whose query finds no free connection in time is told to retry
-// (503 `unavailable`, a socket ack with that code), not answered as a server fault, and the
-// run already waiting on the database is not lost.
+// DB_POOL_WAIT_MS: what a query that finds no free connection in time does. The tests take the
+// pool's two connections with admissions held on a table lock (`locker` holds it).
 describe('DB_POOL_WAIT_MS: no free database connection in time', () => {
   let riser: RiserTestApp;
   let locker: pg.Client;
   beforeAll(async () => {
-    riser = await startRiser({ env: { DB_POOL_MAX: '2', DB_POOL_WAIT_MS: '300' } });
+    riser = await startRiser({ env: { DB_POOL_MAX: '2', DB_POOL_WAIT_MS: '300', DEMO_TOKEN_DELAY_MS: '40' } });
     locker = new pg.Client({ connectionString: riser.databaseUrl });
     await locker.connect();
   });
@@ -20,6 +19,8 @@ describe('DB_POOL_WAIT_MS: no free database connection in time', () => {
     await riser?.destroy();
   });
 
+  // A request is told to retry (503 `unavailable`, a socket ack with that code), not answered
+  // as a server fault, and the runs already waiting on the database are not lost.
   it('answers 503 unavailable over HTTP and ok: false over Socket.IO, then serves the waiting run once the database answers', async () => {
     const alice = riser.token('alice');
     // Both of the pool's connections: taken by two runs whose admissions wait on a table lock.
@@ -61,23 +62,9 @@ describe('DB_POOL_WAIT_MS: no free database connection in time', () => {
     expect(again.status).toBe(200);
     expect(frameData(await again.collect()).pop()).toBe('[DONE]');
   });
-});
 
-// A run whose checkpoint write finds no connection in time fails; its end is recorded once the
-// database answers again (its clients get `end` only then), so its thread is not left busy.
-describe('DB_POOL_WAIT_MS: no connection for a run under way', () => {
-  let riser: RiserTestApp;
-  let locker: pg.Client;
-  beforeAll(async () => {
-    riser = await startRiser({ env: { DB_POOL_MAX: '2', DB_POOL_WAIT_MS: '300', DEMO_TOKEN_DELAY_MS: '40' } });
-    locker = new pg.Client({ connectionString: riser.databaseUrl });
-    await locker.connect();
-  });
-  afterAll(async () => {
-    await locker?.end().catch(() => undefined);
-    await riser?.destroy();
-  });
-
+  // A run whose checkpoint write finds no connection in time fails; its end is recorded once
+  // the database answers again (its clients get `end` only then), so its thread is not left busy.
   it('ends the run once the database answers, then frees its thread', async () => {
     const alice = riser.token('alice');
     const run = await openSse(`${riser.url}/chat/stream`, { headers: bearer(alice), body: { message: 'hello there', thread_id: 'away' } });
