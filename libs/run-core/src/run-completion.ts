@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CheckpointStore, isDatabaseUnavailable, RunStore, type RunEnding } from '@riser/persistence';
 import { RunLogs } from './cluster/run-logs.js';
@@ -35,8 +36,6 @@ export class RunCompletion {
     if (outcome.interrupts.length) run.append({ event: 'interrupt', data: { interrupts: outcome.interrupts } });
     if (outcome.error) run.append({ event: 'error', data: outcome.error });
     if (run.stopReason === 'rollback') await this.rollBack(run);
-    let ended = true;
-    let runsPending = true;
     const result = await this.recordEnd(run, {
       status: outcome.status,
       error: outcome.error,
@@ -46,11 +45,9 @@ export class RunCompletion {
     });
     // Handed back (shutdown) while the database was away: the next holder ends it.
     if (!result && run.letGo) return this.letGo(run);
-    if (result) {
-      ended = result.ended;
-      runsPending = result.runsPending;
-      for (const approval of result.approvals) this.events.requested(result.threadOwner ?? run.owner, approval);
-    }
+    // Unrecorded for another reason (logged): the run ends here all the same.
+    const { ended = true, runsPending = true, approvals = [], threadOwner } = result ?? {};
+    for (const approval of approvals) this.events.requested(threadOwner ?? run.owner, approval);
     if (!ended) {
       // Another attempt holds the run now: it writes the end, not this one.
       this.logger.warn({ msg: 'run was taken over before it ended here', run_id: run.runId, attempt: run.attempt });
@@ -89,7 +86,7 @@ export class RunCompletion {
           this.logger.warn({ msg: 'the database is unavailable: the end of the run is recorded once it answers', run_id: run.runId, err: (err as Error).message });
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
       if (run.letGo) return undefined;
     }
   }
